@@ -1,0 +1,278 @@
+"""Fast minibatch iterators over MNIST and Fashion-MNIST held in memory.
+
+Each split is decoded once into one uint8 tensor (and resized once, if asked);
+a batch is then cut by index and converted to float exactly as
+``transforms.ToTensor()`` would (``/ 255``), and normalized as
+``transforms.Normalize`` would. No per-image PIL work and no worker processes.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from collections.abc import Iterator
+from pathlib import Path
+
+import torch
+from torchvision import datasets as tv_datasets
+from torchvision import transforms
+from torchvision.datasets.mnist import read_image_file, read_label_file
+from torchvision.transforms import functional as TF
+
+from .fetch import data_dir, ensure_dataset
+from .resources import DATASETS, FASHION_MNIST, MNIST, DatasetSpec
+
+__all__ = [
+    "TensorLoader",
+    "load_data_fashion_mnist",
+    "load_data_mnist",
+    "fashion_mnist_datasets",
+    "mnist_datasets",
+    "load_split",
+    "MNIST_MEAN",
+    "MNIST_STD",
+]
+
+# The MNIST training set's pixel mean and standard deviation (in [0, 1] units);
+# chapter 5 computes them from the data.
+MNIST_MEAN = 0.1307
+MNIST_STD = 0.3081
+
+Size = int | tuple[int, int]
+_RESIZE_CHUNK = 4096  # images resized at a time, to bound the peak memory
+
+
+class TensorLoader:
+    """Minibatches ``(X, y)`` cut from tensors in memory; behaves as a ``DataLoader`` does.
+
+    ``X`` is float32 of shape ``(batch, 1, H, W)`` in [0, 1] (or normalized),
+    ``y`` int64 of shape ``(batch,)``. With ``shuffle=True`` every pass draws a
+    new order from PyTorch's global random generator (so ``set_seed`` fixes
+    it); the last, partial batch is kept.
+
+    Args:
+        images: uint8 tensor of shape ``(n, 1, H, W)``.
+        labels: int64 tensor of shape ``(n,)``.
+        batch_size: examples per batch (at least 1).
+        shuffle: a new random order every pass.
+        mean, std: if given, batches are normalized as ``(X - mean) / std``.
+        device: where to keep the data and yield the batches.
+
+    Used in: chapters 3 and 5, as the iterators the loaders return.
+    """
+
+    def __init__(
+        self,
+        images: torch.Tensor,
+        labels: torch.Tensor,
+        batch_size: int,
+        shuffle: bool,
+        mean: float | None = None,
+        std: float | None = None,
+        device: torch.device | str | None = None,
+    ) -> None:
+        _check_batch_size(batch_size)
+        if images.dtype != torch.uint8 or images.dim() != 4:
+            raise TypeError(f"TensorLoader: images must be uint8 of shape (n, C, H, W), got {images.dtype} {tuple(images.shape)}")
+        if images.shape[0] != labels.shape[0]:
+            raise ValueError(f"TensorLoader: {images.shape[0]} images but {labels.shape[0]} labels")
+        if (mean is None) != (std is None):
+            raise ValueError("TensorLoader: give both mean and std, or neither")
+        self.device = torch.device(device) if device is not None else images.device
+        self.images = images.to(self.device)
+        self.labels = labels.to(self.device)
+        self.batch_size = batch_size
+        self.shuffle = shuffle
+        self.mean, self.std = mean, std
+
+    @property
+    def num_examples(self) -> int:
+        return int(self.labels.shape[0])
+
+    def __len__(self) -> int:
+        return math.ceil(self.num_examples / self.batch_size)
+
+    def __iter__(self) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+        n, size = self.num_examples, self.batch_size
+        # Drawn on the CPU so the order is the same whatever the device.
+        order = torch.randperm(n).to(self.device) if self.shuffle else None
+        for start in range(0, n, size):
+            if order is None:
+                X, y = self.images[start : start + size], self.labels[start : start + size]
+            else:
+                idx = order[start : start + size]
+                # index_select is about twice as fast as images[idx] on the CPU.
+                X, y = self.images.index_select(0, idx), self.labels.index_select(0, idx)
+            X = X.float().div_(255)
+            if self.mean is not None:
+                X.sub_(self.mean).div_(self.std)
+            yield X, y
+
+    def __repr__(self) -> str:
+        shape = tuple(self.images.shape[1:])
+        return (
+            f"TensorLoader({self.num_examples} examples of shape {shape}, batch_size={self.batch_size}, "
+            f"shuffle={self.shuffle}, device={self.device})"
+        )
+
+
+def _check_batch_size(batch_size: int) -> None:
+    if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size < 1:
+        raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
+
+
+def _size(resize: Size | None) -> tuple[int, int] | None:
+    if resize is None:
+        return None
+    pair = (resize, resize) if isinstance(resize, int) else tuple(resize)
+    if len(pair) != 2 or not all(isinstance(v, int) and v >= 1 for v in pair):
+        raise ValueError(f"resize must be a positive int or a (height, width) pair, got {resize!r}")
+    return pair  # type: ignore[return-value]
+
+
+def _resize(images: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
+    """Resize uint8 images ``(n, 1, H, W)`` in chunks, antialiased as PIL's ``Resize`` is."""
+    out = torch.empty((images.shape[0], images.shape[1], *size), dtype=torch.uint8)
+    for start in range(0, images.shape[0], _RESIZE_CHUNK):
+        chunk = images[start : start + _RESIZE_CHUNK]
+        out[start : start + _RESIZE_CHUNK] = TF.resize(chunk, list(size), antialias=True)
+    return out
+
+
+@functools.lru_cache(maxsize=8)
+def _cached_split(name: str, split: str, root: str, size: tuple[int, int] | None) -> tuple[torch.Tensor, torch.Tensor]:
+    spec = DATASETS[name]
+    folder = ensure_dataset(name, root)
+    images_file, labels_file = spec.splits[split]
+    images = read_image_file(str(folder / images_file)).unsqueeze(1)  # (n, 1, 28, 28) uint8
+    labels = read_label_file(str(folder / labels_file))  # (n,) int64
+    if size is not None and tuple(images.shape[-2:]) != size:
+        images = _resize(images, size)
+    return images, labels
+
+
+def load_split(
+    spec: DatasetSpec, split: str, resize: Size | None = None, root: str | Path | None = None
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """One split as tensors: uint8 images ``(n, 1, H, W)`` and int64 labels ``(n,)``.
+
+    The data set is fetched and verified first if needed; the decoded (and
+    resized) tensors are cached for the rest of the process. Do not modify them.
+
+    Args:
+        spec: ``MNIST`` or ``FASHION_MNIST`` (from ``coursekit.data``).
+        split: ``"train"`` or ``"test"``.
+        resize: an int (square) or a (height, width) pair.
+        root: the data directory (default: ``data_dir()``).
+
+    Used in: the loaders; chapter 5 (to compute the pixel statistics).
+    """
+    if split not in spec.splits:
+        raise ValueError(f"split must be one of {sorted(spec.splits)}, got {split!r}")
+    root_path = Path(root) if root is not None else data_dir()
+    return _cached_split(spec.name, split, str(root_path.resolve()), _size(resize))
+
+
+def _loaders(
+    spec: DatasetSpec,
+    batch_size: int,
+    resize: Size | None,
+    root: str | Path | None,
+    device: torch.device | str | None,
+    shuffle_test: bool,
+    stats: tuple[float, float] | None,
+) -> tuple[TensorLoader, TensorLoader]:
+    _check_batch_size(batch_size)
+    mean, std = stats if stats is not None else (None, None)
+    train = TensorLoader(*load_split(spec, "train", resize, root), batch_size, True, mean, std, device)
+    test = TensorLoader(*load_split(spec, "test", resize, root), batch_size, shuffle_test, mean, std, device)
+    return train, test
+
+
+def load_data_fashion_mnist(
+    batch_size: int,
+    resize: Size | None = None,
+    *,
+    root: str | Path | None = None,
+    device: torch.device | str | None = None,
+    shuffle_test: bool = False,
+) -> tuple[TensorLoader, TensorLoader]:
+    """Fashion-MNIST as (train_iter, test_iter), the d2l chapter-3 signature, offline and fast.
+
+    Args:
+        batch_size: examples per batch.
+        resize: resize every image once, to ``resize`` x ``resize`` (or a
+            (height, width) pair).
+        root: the data directory (default: ``data_dir()``).
+        device: keep the data on this device (for example a GPU) and yield
+            batches there.
+        shuffle_test: also shuffle the test set (it is read in order by default).
+
+    Returns:
+        Iterators yielding ``X`` float32 ``(batch, 1, 28, 28)`` in [0, 1] and
+        ``y`` int64 ``(batch,)``; the training one reshuffles every pass.
+
+    Used in: chapter 3.
+    """
+    return _loaders(FASHION_MNIST, batch_size, resize, root, device, shuffle_test, None)
+
+
+def load_data_mnist(
+    batch_size: int,
+    resize: Size | None = None,
+    normalize: bool | tuple[float, float] = False,
+    *,
+    root: str | Path | None = None,
+    device: torch.device | str | None = None,
+    shuffle_test: bool = False,
+) -> tuple[TensorLoader, TensorLoader]:
+    """MNIST as (train_iter, test_iter), like :func:`load_data_fashion_mnist`.
+
+    Args:
+        normalize: ``False`` keeps pixels in [0, 1]; ``True`` standardizes with
+            the training set's mean 0.1307 and standard deviation 0.3081; a
+            ``(mean, std)`` pair uses those values.
+
+    Used in: chapter 5.
+    """
+    if normalize is True:
+        stats: tuple[float, float] | None = (MNIST_MEAN, MNIST_STD)
+    elif normalize is False:
+        stats = None
+    elif isinstance(normalize, tuple) and len(normalize) == 2:
+        stats = (float(normalize[0]), float(normalize[1]))
+    else:
+        raise ValueError(f"normalize must be True, False or a (mean, std) pair, got {normalize!r}")
+    return _loaders(MNIST, batch_size, resize, root, device, shuffle_test, stats)
+
+
+def _datasets(spec: DatasetSpec, cls: type, transform, root: str | Path | None):
+    root_path = Path(root) if root is not None else data_dir()
+    ensure_dataset(spec.name, root_path)
+    transform = transform if transform is not None else transforms.ToTensor()
+    return (
+        cls(root=str(root_path), train=True, transform=transform, download=False),
+        cls(root=str(root_path), train=False, transform=transform, download=False),
+    )
+
+
+def fashion_mnist_datasets(
+    transform=None, root: str | Path | None = None
+) -> tuple[tv_datasets.FashionMNIST, tv_datasets.FashionMNIST]:
+    """The standard ``torchvision.datasets.FashionMNIST`` (train, test), from the verified files.
+
+    Args:
+        transform: applied to each PIL image (default ``transforms.ToTensor()``).
+        root: the data directory (default: ``data_dir()``).
+
+    Used in: chapter 3 (the standard torchvision + ``DataLoader`` path).
+    """
+    return _datasets(FASHION_MNIST, tv_datasets.FashionMNIST, transform, root)
+
+
+def mnist_datasets(transform=None, root: str | Path | None = None) -> tuple[tv_datasets.MNIST, tv_datasets.MNIST]:
+    """The standard ``torchvision.datasets.MNIST`` (train, test), from the verified files.
+
+    Used in: chapter 5.
+    """
+    return _datasets(MNIST, tv_datasets.MNIST, transform, root)

@@ -1,0 +1,107 @@
+"""Student editions of the chapters: the same notebooks without their solutions.
+
+    python -m coursekit.student notebooks/03_softmax_regression.ipynb -o handout/
+
+Removed from each notebook:
+
+* markdown cells holding a ``{solution}`` directive (sphinx-exercise);
+* gated solutions: every cell from a ``{solution-start}`` cell to its ``{solution-end}`` cell;
+* any cell tagged ``solution``, such as the check cells that verify an exercise's answer.
+
+Exercises, the chapter's own check cells (they verify what the chapter shows,
+not the exercises) and everything else stay, so the edition still runs from
+top to bottom. Outputs are cleared.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from pathlib import Path
+
+import nbformat
+
+__all__ = ["student_edition", "write_student_edition"]
+
+_SOLUTION = re.compile(r"^\s*(```+|:::+)\{solution\}", re.M)
+_GATE_START = re.compile(r"^\s*(```+|:::+)\{solution-start\}", re.M)
+_GATE_END = re.compile(r"^\s*(```+|:::+)\{solution-end\}", re.M)
+_EXERCISE = re.compile(r"^\s*(```+|:::+)\{exercise", re.M)
+
+
+def _is_tagged_solution(cell: nbformat.NotebookNode) -> bool:
+    return "solution" in cell.get("metadata", {}).get("tags", [])
+
+
+def student_edition(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """A copy of ``nb`` without its solutions (see the module docstring).
+
+    Raises:
+        ValueError: a ``{solution-start}`` without its ``{solution-end}``, or a
+            markdown cell holding both an exercise and its solution (the
+            solution cannot be cut out cleanly; put it in a cell of its own).
+
+    Used in: ``make student``; the instructor guide.
+    """
+    kept = []
+    inside_gate = False
+    for index, cell in enumerate(nb.cells):
+        source = cell.source if isinstance(cell.source, str) else "".join(cell.source)
+        if cell.cell_type == "markdown" and _GATE_START.search(source):
+            if inside_gate:
+                raise ValueError(f"cell {index}: a {{solution-start}} inside another gated solution")
+            inside_gate = True
+            continue
+        if inside_gate:
+            if cell.cell_type == "markdown" and _GATE_END.search(source):
+                inside_gate = False
+            continue
+        if _is_tagged_solution(cell):
+            continue
+        if cell.cell_type == "markdown" and _SOLUTION.search(source):
+            if _EXERCISE.search(source):
+                raise ValueError(
+                    f"cell {index} holds an exercise and its solution; put each in a cell of its own"
+                )
+            continue
+        kept.append(cell)
+    if inside_gate:
+        raise ValueError("a {solution-start} has no {solution-end}")
+    edition = nbformat.from_dict(nbformat.v4.new_notebook(metadata=dict(nb.metadata)))
+    edition.cells = [nbformat.from_dict(dict(cell)) for cell in kept]
+    for cell in edition.cells:
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = [], None
+    nbformat.validate(edition)
+    return edition
+
+
+def write_student_edition(path: str | Path, out_dir: str | Path) -> Path:
+    """Write the student edition of the notebook ``path`` into ``out_dir``; return its path.
+
+    Used in: ``make student``.
+    """
+    path, out_dir = Path(path), Path(out_dir)
+    edition = student_edition(nbformat.read(path, as_version=4))
+    out_dir.mkdir(parents=True, exist_ok=True)
+    target = out_dir / path.name
+    if target.resolve() == path.resolve():
+        raise ValueError(f"{target} would overwrite the chapter itself; choose another output folder")
+    nbformat.write(edition, target)
+    return target
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m coursekit.student", description=__doc__.splitlines()[0])
+    parser.add_argument("notebooks", nargs="+", type=Path, help="chapter notebooks")
+    parser.add_argument("-o", "--out", type=Path, required=True, help="folder for the student editions")
+    args = parser.parse_args(argv)
+    for path in args.notebooks:
+        target = write_student_edition(path, args.out)
+        print(f"{path} -> {target}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

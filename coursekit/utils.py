@@ -1,0 +1,139 @@
+"""Seeds, timing and devices: the small utilities every chapter uses."""
+
+from __future__ import annotations
+
+import random
+import time
+from types import TracebackType
+from typing import Callable
+
+import numpy as np
+import torch
+from torch import nn
+
+__all__ = ["Timer", "set_seed", "try_gpu", "try_all_gpus", "net_device"]
+
+
+def set_seed(seed: int) -> None:
+    """Seed Python's, NumPy's and PyTorch's random number generators.
+
+    Call it once near the top of a notebook so that re-running it on the same
+    machine prints the same numbers. ``torch.manual_seed`` also seeds CUDA and
+    MPS.
+
+    Args:
+        seed: a non-negative integer.
+
+    Used in: every chapter.
+    """
+    if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
+        raise ValueError(f"set_seed needs a non-negative int, got {seed!r}")
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+
+
+class Timer:
+    """Record running times (d2l's ``Timer``), also usable as a context manager.
+
+    The timer starts when it is created. ``stop()`` records the time since the
+    last ``start()``. As a context manager it starts on entry and stops on exit::
+
+        with Timer() as t:
+            train()
+        print(f"{t.times[-1]:.2f} s")
+
+    On a GPU, work is asynchronous: call ``torch.cuda.synchronize()`` before
+    ``stop()`` to time the work rather than its launch.
+
+    Used in: chapters 3 and 5.
+    """
+
+    def __init__(self, clock: Callable[[], float] = time.perf_counter) -> None:
+        self._clock = clock
+        self.times: list[float] = []
+        self.start()
+
+    def start(self) -> None:
+        """Start (or restart) the timer."""
+        self.tik = self._clock()
+
+    def stop(self) -> float:
+        """Stop the timer, record the elapsed seconds and return them."""
+        self.times.append(self._clock() - self.tik)
+        return self.times[-1]
+
+    def avg(self) -> float:
+        """Average of the recorded times, in seconds."""
+        if not self.times:
+            raise RuntimeError("Timer.avg: no time recorded yet; call stop() first")
+        return sum(self.times) / len(self.times)
+
+    def sum(self) -> float:
+        """Sum of the recorded times, in seconds."""
+        return sum(self.times)
+
+    def cumsum(self) -> list[float]:
+        """Running totals of the recorded times, in seconds."""
+        return np.array(self.times).cumsum().tolist()
+
+    def __enter__(self) -> "Timer":
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
+def _mps_available() -> bool:
+    backend = getattr(torch.backends, "mps", None)
+    return bool(backend is not None and backend.is_available())
+
+
+def try_gpu(i: int = 0) -> torch.device:
+    """Return the GPU ``cuda:i`` if it exists, else Apple's MPS if available, else the CPU.
+
+    Args:
+        i: index of the CUDA device wanted.
+
+    Used in: chapter 5.
+    """
+    if torch.cuda.device_count() >= i + 1:
+        return torch.device(f"cuda:{i}")
+    if _mps_available():
+        return torch.device("mps")
+    return torch.device("cpu")
+
+
+def try_all_gpus() -> list[torch.device]:
+    """Return every CUDA device; else ``[mps]`` if Apple's MPS is available; else ``[cpu]``.
+
+    Used in: chapter 5.
+    """
+    devices = [torch.device(f"cuda:{i}") for i in range(torch.cuda.device_count())]
+    if devices:
+        return devices
+    if _mps_available():
+        return [torch.device("mps")]
+    return [torch.device("cpu")]
+
+
+def net_device(net: nn.Module | Callable) -> torch.device | None:
+    """The device holding ``net``'s first parameter or buffer.
+
+    Returns ``None`` for a plain function (a from-scratch model), whose
+    parameters coursekit cannot see: its inputs are then left where they are.
+
+    Used in: coursekit's training and evaluation loops.
+    """
+    if isinstance(net, nn.Module):
+        for tensor in net.parameters():
+            return tensor.device
+        for tensor in net.buffers():
+            return tensor.device
+    return None

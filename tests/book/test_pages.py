@@ -1,0 +1,170 @@
+"""The built book as a reader sees it: every chapter page opened in headless Chromium.
+
+Run after the build (``make test`` does both): the pages are served from
+``_build/html`` on 127.0.0.1 and a full-page screenshot of each chapter is saved
+under ``_build/screenshots/``.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import json
+import re
+import threading
+import urllib.request
+from pathlib import Path
+from urllib.parse import urldefrag, urljoin, urlparse
+
+import nbformat
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+HTML = ROOT / "_build" / "html"
+SCREENSHOTS = ROOT / "_build" / "screenshots"
+CHAPTERS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"]
+
+
+def chromium_path() -> str:
+    for candidate in ("/usr/bin/chromium", "/usr/bin/chromium-browser"):
+        if Path(candidate).exists():
+            return candidate
+    pytest.fail("no Chromium: install Debian's chromium package (apt-get install chromium), as .ci/run does")
+
+
+@pytest.fixture(scope="module")
+def site() -> str:
+    if not (HTML / "index.html").exists():
+        pytest.fail("no built book in _build/html: run `python tools/build_book.py` (make test does) first")
+    handler = functools.partial(_QuietHandler, directory=str(HTML))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args) -> None:  # keep the test output readable
+        pass
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+class Page:
+    """A page opened in Chromium, with the console errors and failed requests it produced."""
+
+    def __init__(self, browser, url: str) -> None:
+        self.page = browser.new_page(viewport={"width": 1280, "height": 900})
+        self.errors: list[str] = []
+        self.failed_local: list[str] = []
+        self.page.on("console", lambda m: m.type == "error" and self.errors.append(f"{m.text} @ {m.location.get('url', '')}"))
+        self.page.on("pageerror", lambda e: self.errors.append(f"uncaught: {e}"))
+        self.page.on("requestfailed", lambda r: _is_local(r.url) and self.failed_local.append(f"{r.url}: {r.failure}"))
+        self.page.on("response", lambda r: r.status >= 400 and _is_local(r.url) and self.failed_local.append(f"{r.url}: HTTP {r.status}"))
+        self.page.goto(url, wait_until="networkidle")
+
+    def local_errors(self) -> list[str]:
+        # Requests to other hosts are blocked on the build machines (no internet); those may fail.
+        return [e for e in self.errors if not re.search(r"@ https?://(?!127\.0\.0\.1)", e)]
+
+
+def _is_local(url: str) -> bool:
+    return urlparse(url).hostname in ("127.0.0.1", None)
+
+
+def _title(path: Path) -> str:
+    first = nbformat.read(path, as_version=4).cells[0].source
+    return first.splitlines()[0].lstrip("# ").strip()
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda p: p.stem)
+def test_chapter_page_as_a_reader_sees_it(site, browser, chapter):
+    number = int(chapter.name[:2])
+    opened = Page(browser, urljoin(site, f"notebooks/{chapter.stem}.html"))
+    page = opened.page
+    page.wait_for_function("() => window.MathJax && MathJax.startup && MathJax.startup.promise")
+    page.evaluate("() => MathJax.startup.promise")
+    page.wait_for_function("() => Array.from(document.images).every(img => img.complete)")
+
+    assert page.title() == f"{number}. {_title(chapter)} — Classification with PyTorch"
+    images = page.evaluate("() => Array.from(document.images).map(img => [img.getAttribute('src'), img.naturalWidth])")
+    assert images and all(width > 0 for _, width in images), f"images that did not load: {[s for s, w in images if not w]}"
+    figures = page.locator("article .cell_output img, article .output img").count()
+    assert figures >= 1, "at least one figure from the executed chapter"
+
+    text = page.locator("article").inner_text()
+    assert page.locator("article mjx-container").count() > 0, "math typeset by MathJax"
+    assert "$$" not in text and "\\(" not in text and "\\[" not in text, "raw TeX left in the page"
+    assert "mathjax/tex-chtml.js" in page.content(), "the local MathJax, not a CDN"
+
+    solutions = page.locator("article div.solution")
+    assert solutions.count() >= 4
+    for i in range(solutions.count()):
+        assert "toggle-hidden" in (solutions.nth(i).get_attribute("class") or ""), "solutions start collapsed"
+    first = solutions.first
+    body = first.locator("xpath=./*[not(contains(@class, 'admonition-title'))]").first
+    assert not body.is_visible()
+    first.locator(".admonition-title").click()
+    page.wait_for_timeout(300)
+    assert "toggle-hidden" not in (first.get_attribute("class") or "") and body.is_visible(), "a click opens the solution"
+
+    assert opened.local_errors() == [], "console errors"
+    assert opened.failed_local == [], "requests to the book itself that failed"
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{chapter.stem}.png"), full_page=True)
+    page.close()
+
+
+def _pages(site: str) -> list[str]:
+    with urllib.request.urlopen(urljoin(site, "book/intro.html")) as response:
+        html = response.read().decode()
+    nav = re.findall(r'<a class="reference internal" href="([^"#]+\.html)"', html)
+    return [urljoin(site, "book/intro.html")] + sorted({urljoin(urljoin(site, "book/intro.html"), href) for href in nav})
+
+
+def test_every_page_and_anchor_that_the_pages_link_to_exists(site, browser):
+    pages = _pages(site)
+    assert len(pages) >= 5 + 5, "the preface pages, the chapters and the appendices are in the navigation"
+    cache: dict[str, str] = {}
+
+    def fetch(url: str) -> str:
+        if url not in cache:
+            with urllib.request.urlopen(url) as response:
+                cache[url] = response.read().decode()
+        return cache[url]
+
+    broken = []
+    for url in pages:
+        opened = Page(browser, url)
+        links = opened.page.evaluate("() => Array.from(document.querySelectorAll('a[href]')).map(a => a.href)")
+        assert opened.local_errors() == [], f"console errors on {url}"
+        opened.page.close()
+        for link in set(links):
+            if not _is_local(link) or not link.startswith(site):
+                continue
+            target, fragment = urldefrag(link)
+            try:
+                html = fetch(target)
+            except OSError as error:
+                broken.append(f"{url} -> {link}: {error}")
+                continue
+            if fragment and not re.search(rf'id="{re.escape(fragment)}"', html):
+                broken.append(f"{url} -> {link}: no element with id {fragment!r}")
+    assert broken == []
+
+
+def test_search_index_and_downloads_exist(site):
+    for chapter in CHAPTERS:
+        with urllib.request.urlopen(urljoin(site, f"_sources/notebooks/{chapter.name}")) as response:
+            notebook = json.loads(response.read())
+        assert notebook["cells"], "the .ipynb download button serves the chapter"

@@ -1,0 +1,282 @@
+"""coursekit.data: sources, verification, atomic writes, the error text, and the loaders."""
+
+from __future__ import annotations
+
+import dataclasses
+import gzip
+import hashlib
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+import torch
+from torchvision import transforms
+
+import coursekit
+from coursekit.data import FASHION_MNIST, MNIST, DataUnavailableError, ensure_dataset, fetch, load_split
+from coursekit.data.resources import DATASETS
+
+# ------------------------------------------------------------ sources ---
+
+
+def test_loads_through_a_mirror_folder(tiny, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("COURSEKIT_MIRRORS", str(tiny.mirror))
+    folder = ensure_dataset("tiny", tmp_path / "data")
+    assert folder == tmp_path / "data" / "Tiny" / "raw"
+    for name, content in tiny.files.items():
+        assert (folder / name).read_bytes() == content
+    assert "sha256 verified" in capsys.readouterr().out
+
+
+def test_a_file_url_mirror_works_too(tiny, tmp_path, monkeypatch):
+    monkeypatch.setenv("COURSEKIT_MIRRORS", tiny.mirror.as_uri())
+    folder = ensure_dataset("tiny", tmp_path / "data", verbose=False)
+    assert all((folder / name).read_bytes() == content for name, content in tiny.files.items())
+
+
+def _flip_one_byte(data: bytes, at: int) -> bytes:
+    return data[:at] + bytes([data[at] ^ 0xFF]) + data[at + 1 :]
+
+
+@pytest.mark.parametrize(
+    "damage, reason",
+    [
+        (lambda gz: _flip_one_byte(gz, len(gz) // 2), "rejected"),  # one flipped byte
+        (lambda gz: gz[: len(gz) // 2], "truncated gzip"),  # a cut-off download
+    ],
+    ids=["flipped-byte", "truncated"],
+)
+def test_a_damaged_copy_is_rejected_and_the_next_source_used(tiny, tmp_path, monkeypatch, capsys, damage, reason):
+    name = "train-images-idx3-ubyte"
+    bad = tiny.write_mirror(tmp_path / "bad", corrupt={name: damage(gzip.compress(tiny.files[name]))})
+    monkeypatch.setenv("COURSEKIT_MIRRORS", os.pathsep.join([str(bad), str(tiny.mirror)]))
+    folder = ensure_dataset("tiny", tmp_path / "data")
+    assert (folder / name).read_bytes() == tiny.files[name]
+    out = capsys.readouterr().out
+    # The message names the file, the source that gave the bad copy, and what was wrong.
+    rejection = next(line for line in out.splitlines() if "trying the next source" in line)
+    assert f"{name}.gz" in rejection and str(bad / "tiny") in rejection and reason in rejection
+    assert f"{name} <- mirror {tiny.mirror / 'tiny'}" in out
+    assert not list(folder.glob(".*.part")), "no temporary file is left behind"
+
+
+def test_a_wrong_file_with_a_valid_gzip_is_rejected(tiny, tmp_path, monkeypatch):
+    name = "t10k-labels-idx1-ubyte"
+    other = gzip.compress(tiny.files["train-labels-idx1-ubyte"])  # a valid gzip of the wrong file
+    bad = tiny.write_mirror(tmp_path / "bad", corrupt={name: other})
+    monkeypatch.setenv("COURSEKIT_MIRRORS", str(bad))
+    with pytest.raises(DataUnavailableError, match="content sha256 is"):
+        ensure_dataset("tiny", tmp_path / "data", verbose=False)
+    assert not (tmp_path / "data" / "Tiny" / "raw" / name).exists()
+
+
+def test_a_corrupt_file_in_the_data_directory_is_fetched_again(tiny, tmp_path, monkeypatch):
+    monkeypatch.setenv("COURSEKIT_MIRRORS", str(tiny.mirror))
+    folder = ensure_dataset("tiny", tmp_path / "data", verbose=False)
+    target = folder / "t10k-images-idx3-ubyte"
+    target.write_bytes(_flip_one_byte(target.read_bytes(), 100))
+    ensure_dataset("tiny", tmp_path / "data", verbose=False)
+    assert target.read_bytes() == tiny.files["t10k-images-idx3-ubyte"]
+
+
+def test_the_system_package_folder_is_a_source(tiny, tmp_path, monkeypatch):
+    system = tmp_path / "system"
+    system.mkdir()
+    for name, content in tiny.files.items():
+        (system / f"{name}.gz").write_bytes(gzip.compress(content))
+    monkeypatch.setitem(DATASETS, "tiny", dataclasses.replace(tiny.spec, system_dirs=(system,)))
+    folder = ensure_dataset("tiny", tmp_path / "data", verbose=False)
+    assert (folder / "train-labels-idx1-ubyte").read_bytes() == tiny.files["train-labels-idx1-ubyte"]
+
+
+def test_an_interrupted_copy_leaves_nothing_that_passes_as_complete(tmp_path):
+    class Broken:
+        def __init__(self, data: bytes) -> None:
+            self.data, self.pos = data, 0
+
+        def read(self, n: int = -1) -> bytes:
+            if self.pos > len(self.data) // 2:
+                raise ConnectionResetError("connection lost half-way")
+            chunk = self.data[self.pos : self.pos + (1000 if n < 0 else min(n, 1000))]
+            self.pos += len(chunk)
+            return chunk
+
+    content = os.urandom(50_000)
+    dest = tmp_path / "file"
+    with pytest.raises(ConnectionResetError):
+        fetch._copy_verified(Broken(gzip.compress(content)), None, dest, hashlib.sha256(content).hexdigest(), True, False)
+    assert not dest.exists()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_no_source_at_all_gives_one_clear_error(tiny, tmp_path, monkeypatch):
+    spec = dataclasses.replace(FASHION_MNIST, system_dirs=(tmp_path / "none",), upstream=("http://127.0.0.1:9/",))
+    monkeypatch.setitem(DATASETS, "fashion-mnist", spec)
+    monkeypatch.setenv("COURSEKIT_MIRRORS", str(tmp_path / "empty-mirror"))
+    with pytest.raises(RuntimeError) as info:
+        ensure_dataset("fashion-mnist", tmp_path / "data", verbose=False)
+    message = str(info.value)
+    assert isinstance(info.value, DataUnavailableError) and info.value.__cause__ is None
+    for name in FASHION_MNIST.files:
+        assert name in message
+    assert "COURSEKIT_MIRRORS" in message  # fix 1
+    assert "apt-get install dataset-fashion-mnist" in message  # fix 2
+    assert "train-images-idx3-ubyte.gz" in message and str(tmp_path / "data" / "FashionMNIST" / "raw") in message  # fix 3
+    assert "Traceback" not in message
+
+
+def test_mirrors_are_split_by_pathsep_keeping_urls_whole(monkeypatch):
+    entries = ["/srv/data", "http://host:8080/mirror", "https://example.org/x", "file:///tmp/m"]
+    monkeypatch.setenv("COURSEKIT_MIRRORS", os.pathsep.join(entries))
+    assert fetch.mirrors() == entries
+
+
+def test_data_dir_is_one_place_whatever_the_working_directory(monkeypatch, tmp_path):
+    monkeypatch.delenv("COURSEKIT_DATA", raising=False)
+    monkeypatch.chdir(tmp_path)
+    assert fetch.data_dir() == Path(__file__).resolve().parents[1] / "data"
+    monkeypatch.setenv("COURSEKIT_DATA", str(tmp_path / "elsewhere"))
+    assert fetch.data_dir() == (tmp_path / "elsewhere").resolve()
+
+
+def test_unknown_data_set_name():
+    with pytest.raises(ValueError, match="unknown data set"):
+        ensure_dataset("cifar")
+
+
+# ------------------------------------------------------------ loaders ---
+
+
+@pytest.fixture
+def tiny_loaders(tiny, tmp_path, monkeypatch):
+    monkeypatch.setenv("COURSEKIT_MIRRORS", str(tiny.mirror))
+    root = tmp_path / "data"
+    images, labels = load_split(tiny.spec, "train", root=root)
+    return images, labels, root
+
+
+def test_split_tensors(tiny_loaders):
+    images, labels, _ = tiny_loaders
+    assert images.shape == (10, 1, 28, 28) and images.dtype == torch.uint8
+    assert labels.tolist() == list(range(10)) and labels.dtype == torch.int64
+
+
+def test_batch_count_and_last_partial_batch(tiny_loaders):
+    images, labels, _ = tiny_loaders
+    loader = coursekit.TensorLoader(images, labels, batch_size=4, shuffle=True)
+    sizes = [len(y) for _, y in loader]
+    assert len(loader) == 3 and sizes == [4, 4, 2]
+    X, y = next(iter(loader))
+    assert X.shape == (4, 1, 28, 28) and X.dtype == torch.float32 and y.dtype == torch.int64
+    assert 0.0 <= X.min() and X.max() <= 1.0
+    seen = torch.cat([y for _, y in loader])
+    assert sorted(seen.tolist()) == list(range(10)), "every example once per epoch"
+
+
+def test_a_new_shuffle_every_epoch_and_the_same_with_the_same_seed(tiny_loaders):
+    images, labels, _ = tiny_loaders
+    loader = coursekit.TensorLoader(images, labels, batch_size=10, shuffle=True)
+    coursekit.set_seed(1)
+    first, second = [next(iter(loader))[1].tolist() for _ in range(2)]
+    assert first != second
+    coursekit.set_seed(1)
+    again = next(iter(loader))
+    assert again[1].tolist() == first
+
+
+def test_test_iterator_is_in_order_unless_asked(tiny_loaders):
+    images, labels, _ = tiny_loaders
+    ordered = coursekit.TensorLoader(images, labels, batch_size=3, shuffle=False)
+    assert torch.cat([y for _, y in ordered]).tolist() == list(range(10))
+
+
+def test_bad_arguments(tiny_loaders):
+    images, labels, root = tiny_loaders
+    with pytest.raises(ValueError, match="batch_size"):
+        coursekit.TensorLoader(images, labels, batch_size=0, shuffle=True)
+    with pytest.raises(TypeError, match="uint8"):
+        coursekit.TensorLoader(images.float(), labels, batch_size=2, shuffle=True)
+    with pytest.raises(ValueError, match="resize"):
+        load_split(DATASETS["tiny"], "train", resize=(0, 5), root=root)
+    with pytest.raises(ValueError, match="split"):
+        load_split(DATASETS["tiny"], "validation", root=root)
+
+
+def test_labels_text():
+    assert coursekit.get_fashion_mnist_labels([0, 9, 6]) == ["t-shirt", "ankle boot", "shirt"]
+    assert coursekit.get_fashion_mnist_labels(torch.tensor([1, 8])) == ["trouser", "bag"]
+    with pytest.raises(ValueError, match="not a class index"):
+        coursekit.get_fashion_mnist_labels([10])
+
+
+# ----------------------------------------------- the real data sets ---
+
+
+def test_fashion_mnist_loaders_shapes_and_resize(real_mirror, tmp_path_factory):
+    root = tmp_path_factory.getbasetemp() / "real-data"
+    train_iter, test_iter = coursekit.load_data_fashion_mnist(256, root=root)
+    assert len(train_iter) == 235 and len(test_iter) == 40  # 60,000 / 256 and 10,000 / 256, rounded up
+    assert [len(y) for _, y in test_iter][-1] == 10_000 - 39 * 256
+    X, y = next(iter(train_iter))
+    assert X.shape == (256, 1, 28, 28) and X.dtype == torch.float32 and y.dtype == torch.int64
+    train_iter, test_iter = coursekit.load_data_fashion_mnist(32, resize=64, root=root)
+    assert next(iter(test_iter))[0].shape == (32, 1, 64, 64)
+    assert next(iter(coursekit.load_data_fashion_mnist(8, resize=(32, 48), root=root)[0]))[0].shape == (8, 1, 32, 48)
+
+
+def test_batches_equal_torchvisions_to_tensor_exactly(real_mirror, tmp_path_factory):
+    root = tmp_path_factory.getbasetemp() / "real-data"
+    _, test_ds = coursekit.fashion_mnist_datasets(root=root)
+    _, test_iter = coursekit.load_data_fashion_mnist(16, root=root)
+    X, y = next(iter(test_iter))
+    expected = torch.stack([test_ds[i][0] for i in range(16)])
+    assert torch.equal(X, expected)
+    assert y.tolist() == [test_ds[i][1] for i in range(16)]
+
+
+def test_resize_matches_torchvision_resize_closely(real_mirror, tmp_path_factory):
+    root = tmp_path_factory.getbasetemp() / "real-data"
+    _, test_ds = coursekit.fashion_mnist_datasets(transforms.Compose([transforms.Resize(64), transforms.ToTensor()]), root=root)
+    _, test_iter = coursekit.load_data_fashion_mnist(8, resize=64, root=root)
+    X, _ = next(iter(test_iter))
+    expected = torch.stack([test_ds[i][0] for i in range(8)])
+    # PIL and torch antialias differently by a grey level or two; the images are the same.
+    assert (X - expected).abs().mean() < 2 / 255
+
+
+def test_mnist_normalization(real_mirror, tmp_path_factory):
+    root = tmp_path_factory.getbasetemp() / "real-data"
+    images, _ = load_split(MNIST, "train", root=root)
+    pixels = images.float() / 255
+    assert round(pixels.mean().item(), 4) == coursekit.MNIST_MEAN
+    assert round(pixels.std().item(), 4) == coursekit.MNIST_STD
+    train_iter, _ = coursekit.load_data_mnist(60_000, normalize=True, root=root)
+    X, _ = next(iter(train_iter))
+    assert abs(X.mean().item()) < 1e-3 and abs(X.std().item() - 1) < 1e-3
+    with pytest.raises(ValueError, match="normalize"):
+        coursekit.load_data_mnist(8, normalize="yes", root=root)
+
+
+def test_two_processes_loading_into_an_empty_data_directory(real_mirror, tmp_path):
+    root = tmp_path / "shared-data"
+    script = textwrap.dedent(
+        f"""
+        import coursekit
+        train_iter, test_iter = coursekit.load_data_fashion_mnist(256, root={str(root)!r})
+        X, y = next(iter(test_iter))
+        print("loaded", len(train_iter), tuple(X.shape))
+        """
+    )
+    env = {**os.environ, "COURSEKIT_MIRRORS": str(real_mirror)}
+    procs = [subprocess.Popen([sys.executable, "-c", script], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    results = [p.communicate(timeout=300) + (p.returncode,) for p in procs]
+    for out, err, code in results:
+        assert code == 0, err
+        assert "loaded 235 (256, 1, 28, 28)" in out
+    folder = root / "FashionMNIST" / "raw"
+    assert sorted(p.name for p in folder.iterdir()) == sorted(FASHION_MNIST.files), "no temporary files left"
+    for name, expected in FASHION_MNIST.sha256.items():
+        assert fetch.verify_file(folder / name, expected)

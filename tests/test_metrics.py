@@ -1,0 +1,102 @@
+"""coursekit.metrics: accuracy, Accumulator, evaluation; values checked against d2l 0.17.6."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from torch import nn
+
+import coursekit
+from coursekit.metrics import batches_on, eval_mode, loss_sum
+
+d2l = pytest.importorskip("d2l.torch", reason="the d2l reference is installed by `make test` (pip install --no-deps d2l==0.17.6)")
+
+
+def test_accuracy_counts_correct_predictions():
+    y_hat = torch.tensor([[0.1, 0.3, 0.6], [0.3, 0.2, 0.5]])
+    y = torch.tensor([0, 2])
+    assert coursekit.accuracy(y_hat, y) == 1.0  # a count: divide by len(y) for 0.5
+    assert coursekit.accuracy(torch.tensor([2, 2]), y) == 1.0  # predicted classes work too
+
+
+def test_accuracy_rejects_mismatched_batches():
+    with pytest.raises(ValueError, match="3 predictions but y holds 2 labels"):
+        coursekit.accuracy(torch.zeros(3, 10), torch.zeros(2, dtype=torch.long))
+    with pytest.raises(ValueError, match="cannot be compared"):
+        coursekit.accuracy(torch.zeros(2, 1), torch.zeros(2, dtype=torch.long))
+
+
+def test_accumulator():
+    metric = coursekit.Accumulator(2)
+    metric.add(3, 10)
+    metric.add(torch.tensor(4.0), 10)
+    assert (metric[0], metric[1]) == (7.0, 20.0) and len(metric) == 2
+    metric.reset()
+    assert metric.data == [0.0, 0.0]
+
+
+def test_accumulator_rejects_the_wrong_number_of_values():
+    metric = coursekit.Accumulator(3)
+    with pytest.raises(ValueError, match="got 2 values but this Accumulator keeps 3 sums"):
+        metric.add(1, 2)
+    with pytest.raises(ValueError, match="positive number"):
+        coursekit.Accumulator(0)
+
+
+def _data(n=50, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    X = torch.randn(n, 4, generator=g)
+    y = torch.randint(0, 3, (n,), generator=g)
+    return [(X[i : i + 16], y[i : i + 16]) for i in range(0, n, 16)]
+
+
+def test_parity_with_d2l_accuracy_accumulator_and_evaluate_accuracy():
+    torch.manual_seed(0)
+    net = nn.Sequential(nn.Linear(4, 3))
+    data = _data()
+    for X, y in data:
+        assert coursekit.accuracy(net(X), y) == d2l.accuracy(net(X), y)
+    ours, theirs = coursekit.Accumulator(3), d2l.Accumulator(3)
+    for values in [(1, 2.5, torch.tensor(3)), (0.25, 1, 2)]:
+        ours.add(*values)
+        theirs.add(*values)
+    assert ours.data == theirs.data
+    assert coursekit.evaluate_accuracy(net, data) == d2l.evaluate_accuracy(net, data)
+
+
+def test_evaluate_accuracy_restores_the_mode_and_takes_a_function():
+    net = nn.Sequential(nn.Linear(4, 3), nn.Dropout(0.5))
+    net.train()
+    coursekit.evaluate_accuracy(net, _data())
+    assert net.training, "put back in training mode"
+    net.eval()
+    coursekit.evaluate_accuracy(net, _data())
+    assert not net.training
+    W = torch.randn(4, 3)
+    assert 0 <= coursekit.evaluate_accuracy(lambda X: X @ W, _data()) <= 1
+    with pytest.raises(ValueError, match="no examples"):
+        coursekit.evaluate_accuracy(net, [])
+
+
+def test_evaluate_loss_with_either_reduction():
+    torch.manual_seed(0)
+    net = nn.Linear(4, 3)
+    data = _data()
+    none = coursekit.evaluate_loss(net, data, nn.CrossEntropyLoss(reduction="none"))
+    mean = coursekit.evaluate_loss(net, data, nn.CrossEntropyLoss())
+    X = torch.cat([X for X, _ in data])
+    y = torch.cat([y for _, y in data])
+    expected = nn.functional.cross_entropy(net(X), y).item()
+    assert abs(none - expected) < 1e-6 and abs(mean - expected) < 1e-6
+
+
+def test_loss_sum_and_helpers():
+    assert loss_sum(torch.tensor([1.0, 2.0]), 2).item() == 3.0
+    assert loss_sum(torch.tensor(1.5), 4).item() == 6.0
+    data = _data()
+    assert list(batches_on(data, None)) == data
+    assert all(X.device.type == "cpu" for X, _ in batches_on(data, "cpu"))
+    net = nn.Dropout()
+    with eval_mode(net):
+        assert not net.training
+    assert net.training

@@ -1,0 +1,125 @@
+"""Static checks of every chapter notebook against ../shared/COURSE_STANDARDS.md.
+
+Running the notebooks is nbval's job (``pytest --nbval-lax notebooks/``); these
+tests read them: stored without outputs, the required sections, exercises with
+solutions, check cells, seeds, and no outdated PyTorch API in the code.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+
+NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+
+# Outdated API the standards forbid in code (a line may opt out with "# noqa: old-api"
+# when a chapter shows the pitfall on purpose).
+OLD_API = {
+    "torch.autograd.Variable": re.compile(r"\bVariable\s*\("),
+    "size_average=": re.compile(r"\bsize_average\s*="),
+    "reduce=": re.compile(r"(?<![\w.])reduce\s*=\s*(True|False)"),
+    "F.sigmoid / F.tanh": re.compile(r"\b(F|functional)\.(sigmoid|tanh)\s*\("),
+    ".data to dodge autograd": re.compile(r"\.data\s*(\[[^\]]*\])?\s*[-+*/]?=(?!=)|\.data\.(add_|sub_|mul_|div_|copy_|zero_|fill_|normal_|uniform_)|\.grad\.data\b"),
+    "fig.gca(projection=...)": re.compile(r"\.gca\(\s*projection"),
+    "d2l import": re.compile(r"^\s*(import d2l|from d2l\b)", re.M),
+}
+
+
+def test_every_chapter_exists():
+    assert [p.name[:2] for p in NOTEBOOKS] == ["01", "02", "03", "04", "05"]
+
+
+def _markdown(nb) -> str:
+    return "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+
+
+def _code_cells(nb):
+    return [c for c in nb.cells if c.cell_type == "code"]
+
+
+def _tags(cell) -> list[str]:
+    return cell.metadata.get("tags", [])
+
+
+@pytest.fixture(params=NOTEBOOKS, ids=lambda p: p.name)
+def nb(request):
+    notebook = nbformat.read(request.param, as_version=4)
+    nbformat.validate(notebook)
+    return notebook
+
+
+def test_stored_without_outputs_and_clean_metadata(nb):
+    for i, cell in enumerate(_code_cells(nb)):
+        assert not cell.outputs and cell.execution_count is None, f"code cell {i} is stored with outputs"
+    assert nb.metadata.get("kernelspec", {}).get("name") == "python3"
+    assert set(nb.metadata) <= {"kernelspec", "language_info"}, f"extra metadata: {sorted(nb.metadata)}"
+
+
+def test_opening_states_objectives_prerequisites_and_time(nb):
+    first = nb.cells[0]
+    assert first.cell_type == "markdown" and first.source.startswith("# "), "the first cell is the title"
+    opening = "\n".join(c.source for c in nb.cells[:4] if c.cell_type == "markdown").lower()
+    assert "learning objectives" in opening
+    assert "prerequisites" in opening
+    assert re.search(r"run time[^\n]*\d+\s*s", opening), "the opening states the measured run time in seconds"
+
+
+def test_ends_with_summary_exercises_solutions_references(nb):
+    text = _markdown(nb)
+    for heading in ("## Summary", "## Exercises", "## References"):
+        assert heading in text, f"missing section {heading!r}"
+    exercises = re.findall(r"```\{exercise\}[^\n]*\n:label: (\S+)", text)
+    solutions = set(re.findall(r"```\{solution(?:-start)?\} (\S+)", text))
+    assert len(exercises) >= 4, f"only {len(exercises)} exercises"
+    assert set(exercises) <= solutions, f"exercises without a solution: {set(exercises) - solutions}"
+    for block in re.findall(r"```\{solution(?:-start)?\} \S+\n((?::[^\n]*\n)*)", text):
+        assert ":class: dropdown" in block, "solutions are collapsed (:class: dropdown)"
+    references = text.split("## References", 1)[1]
+    assert "{cite}" in references
+
+
+def test_check_cells_are_hidden_and_assert(nb):
+    checks = [c for c in _code_cells(nb) if "remove-cell" in _tags(c)]
+    assert len(checks) >= 5, "a chapter pins its claims down with check cells"
+    for cell in checks:
+        assert "assert" in cell.source, f"a check cell without an assert:\n{cell.source[:200]}"
+
+
+def test_seeded_once_near_the_top(nb):
+    code = [c.source for c in _code_cells(nb)]
+    seeded = [i for i, src in enumerate(code) if "set_seed(" in src]
+    assert seeded and seeded[0] <= 2, "coursekit.set_seed is called in one of the first code cells"
+
+
+def test_every_code_cell_follows_prose(nb):
+    # A code cell follows a markdown cell, or one other code cell of the same
+    # step; three code cells in a row means a sentence is missing.
+    run = 0
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            run = 0
+        elif "remove-cell" not in _tags(cell):
+            run += 1
+            assert run <= 2, f"three code cells in a row without a sentence between:\n{cell.source[:200]}"
+
+
+def test_no_outdated_pytorch_api(nb):
+    for cell in _code_cells(nb):
+        for line in cell.source.splitlines():
+            if "# noqa: old-api" in line:
+                continue
+            for name, pattern in OLD_API.items():
+                assert not pattern.search(line), f"outdated API ({name}): {line.strip()}"
+
+
+def test_imports_helpers_from_coursekit(nb):
+    assert any("import coursekit" in c.source or "from coursekit" in c.source for c in _code_cells(nb))
+
+
+def test_links_glossary_and_cites(nb):
+    text = _markdown(nb)
+    assert "{term}`" in text, "link glossary terms where first used"
+    assert "{cite}`" in text

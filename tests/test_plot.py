@@ -1,0 +1,117 @@
+"""coursekit.plot: headless figures, show_images, and the Animator in a script and in a kernel."""
+
+from __future__ import annotations
+
+import re
+
+import matplotlib.pyplot as plt
+import nbformat
+import pytest
+import torch
+from nbclient import NotebookClient
+
+import coursekit
+from coursekit.plot import Animator
+
+
+def test_plot_draws_labelled_lines():
+    x = torch.arange(0, 3, 0.1)
+    ax = coursekit.plot(x, [x**2, 2 * x], "x", "f(x)", legend=["x^2", "2x"])
+    assert len(ax.lines) == 2 and ax.get_xlabel() == "x" and ax.get_ylabel() == "f(x)"
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["x^2", "2x"]
+
+
+def test_plot_accepts_tensors_that_require_grad():
+    x = torch.linspace(-1, 1, 5, requires_grad=True)
+    ax = coursekit.plot(x, torch.sigmoid(x))
+    assert len(ax.lines) == 1
+
+
+def test_set_figsize_sets_the_default_size():
+    before = plt.rcParams["figure.figsize"]
+    try:
+        coursekit.set_figsize((4, 3))
+        assert list(plt.rcParams["figure.figsize"]) == [4, 3]
+    finally:
+        plt.rcParams["figure.figsize"] = before
+
+
+def test_show_images_grid_and_titles():
+    imgs = torch.rand(6, 1, 28, 28)
+    axes = coursekit.show_images(imgs, 2, 3, titles=[str(i) for i in range(6)])
+    assert len(axes) == 6 and axes[5].get_title() == "5"
+    axes = coursekit.show_images(imgs[:4], 2, 3)  # fewer images than cells: the rest stay empty
+    assert len(axes) == 6 and not axes[5].images
+
+
+def test_show_images_rejects_more_titles_than_images():
+    with pytest.raises(ValueError, match="3 titles for 2 images"):
+        coursekit.show_images(torch.rand(2, 28, 28), 1, 2, titles=["a", "b", "c"])
+
+
+def test_animator_in_a_script_prints_one_line_per_point(capsys):
+    animator = Animator(xlabel="epoch", legend=["loss", "acc"])
+    assert animator.mode == "text"
+    for epoch in range(1, 4):
+        animator.add(epoch, (1 / epoch, 0.5 + epoch / 10))
+    lines = capsys.readouterr().out.splitlines()
+    assert lines == ["epoch 1: loss 1.0000, acc 0.6000", "epoch 2: loss 0.5000, acc 0.7000", "epoch 3: loss 0.3333, acc 0.8000"]
+
+
+def test_animator_saves_the_figure(tmp_path, capsys):
+    path = tmp_path / "progress.png"
+    animator = Animator(xlabel="epoch", legend=["loss"], save_path=path, display="none")
+    animator.add(1, 0.9)
+    animator.add(2, 0.5)
+    assert path.read_bytes().startswith(b"\x89PNG")
+    assert animator.axes[0].lines[0].get_ydata().tolist() == [0.9, 0.5]
+    assert capsys.readouterr().out == ""
+    assert "<svg" in animator.to_svg()
+
+
+def test_animator_throttles_and_flushes(tmp_path):
+    path = tmp_path / "p.svg"
+    animator = Animator(legend=["a"], save_path=path, display="none", min_interval=3600)
+    for i in range(5):
+        animator.add(i, i)
+    assert animator.renders == 0 and not path.exists()
+    animator.flush()
+    assert animator.renders == 1 and path.exists()
+    animator.flush()  # nothing new: nothing drawn
+    assert animator.renders == 1
+
+
+def test_animator_rejects_inconsistent_points():
+    animator = Animator(display="none")
+    animator.add(1, (1, 2))
+    with pytest.raises(ValueError, match="lines so far number 2"):
+        animator.add(2, (1, 2, 3))
+    with pytest.raises(ValueError, match="display must be"):
+        Animator(display="window")
+
+
+KERNEL_CELLS = [
+    """import coursekit
+animator = coursekit.Animator(xlabel="epoch", legend=["loss", "acc"])
+for epoch in range(1, 6):
+    animator.add(epoch, (1 / epoch, epoch / 10))""",
+    """import torch
+from torch import nn
+net = nn.Linear(3, 3)
+data = [(torch.eye(3), torch.arange(3))]
+history = coursekit.train_ch3(net, data, data, nn.CrossEntropyLoss(), 4, torch.optim.SGD(net.parameters(), lr=0.1))""",
+]
+
+
+def test_animator_in_a_kernel_keeps_one_figure_per_cell():
+    """In Jupyter (and in the book build, which executes with nbclient) one figure updates in place."""
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(source) for source in KERNEL_CELLS]
+    NotebookClient(nb, timeout=120, kernel_name="python3").execute()
+    for cell in nb.cells:
+        kinds = [(o.output_type, sorted(o.get("data", {}))) for o in cell.outputs]
+        assert kinds == [("display_data", ["image/svg+xml", "text/plain"])], kinds
+    # The one figure left is the finished one: the first line (colour C0) has all five points.
+    svg = nb.cells[0].outputs[0].data["image/svg+xml"]
+    first_line = re.search(r'<path d="(M [^"]*)"[^>]*style="fill: none; stroke: #1f77b4', svg)
+    assert first_line and first_line.group(1).count(" L ") == 4
