@@ -1,0 +1,68 @@
+"""A Sphinx directive for the instructor guide: a chapter's objectives, prerequisites and exercises.
+
+    ```{chapter-overview} notebooks/03_softmax_regression.ipynb
+    ```
+
+reads them from the notebook itself, so the guide never repeats by hand what a
+chapter says (and is rebuilt when the chapter changes).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import nbformat
+from docutils import nodes
+from docutils.statemachine import StringList
+from sphinx.util.docutils import SphinxDirective
+
+_EXERCISE = re.compile(r"```\{exercise\}[^\n]*\n:label: (\S+)\n(?::[^\n]*\n)*\n?(.*?)```", re.S)
+
+
+def chapter_facts(path: Path) -> dict:
+    """Title, learning objectives (markdown lines), prerequisites and exercises of a chapter notebook."""
+    nb = nbformat.read(path, as_version=4)
+    cells = [c.source for c in nb.cells if c.cell_type == "markdown"]
+    text = "\n\n".join(cells)
+    title = cells[0].splitlines()[0].lstrip("# ").strip()
+    objectives: list[str] = []
+    section = re.search(r"^#+ Learning objectives\s*\n(.*?)(?=^#+ |\Z)", text, re.S | re.M)
+    if section:
+        for line in section.group(1).splitlines():
+            if re.match(r"\s*([-*]|\d+\.)\s", line) or (objectives and line.startswith("  ")):
+                objectives.append(line)
+            elif objectives and not line.strip():
+                break
+    prerequisites = re.search(r"\*\*Prerequisites:?\*\*:?\s*(.+)", text)
+    exercises = [(label, " ".join(body.split())) for label, body in _EXERCISE.findall(text)]
+    return {
+        "title": title,
+        "objectives": objectives,
+        "prerequisites": prerequisites.group(1).strip() if prerequisites else "none",
+        "exercises": exercises,
+    }
+
+
+class ChapterOverview(SphinxDirective):
+    required_arguments = 1
+    has_content = False
+
+    def run(self) -> list[nodes.Node]:
+        relative = self.arguments[0]
+        path = Path(self.env.srcdir) / relative
+        self.env.note_dependency(str(path))
+        facts = chapter_facts(path)
+        docname = "/" + relative.rsplit(".", 1)[0]
+        lines = [f"**Chapter:** {{doc}}`{docname}`", "", "**Learning objectives:**", ""]
+        lines += facts["objectives"] + ["", f"**Prerequisites:** {facts['prerequisites']}", ""]
+        lines += [f"**Exercises ({len(facts['exercises'])}):**", ""]
+        lines += [f"- {{numref}}`{label}`: {summary[:140]}{'...' if len(summary) > 140 else ''}" for label, summary in facts["exercises"]]
+        container = nodes.container(classes=["chapter-overview"])
+        self.state.nested_parse(StringList(lines, relative), self.content_offset, container)
+        return [container]
+
+
+def setup(app):
+    app.add_directive("chapter-overview", ChapterOverview)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}
