@@ -128,6 +128,14 @@ def test_no_source_at_all_gives_one_clear_error(tiny, tmp_path, monkeypatch):
     assert "Traceback" not in message
 
 
+def test_an_unreachable_host_is_tried_once_not_once_per_file(tiny, tmp_path):
+    with pytest.raises(DataUnavailableError) as info:
+        ensure_dataset("tiny", tmp_path / "data", verbose=False)
+    message = str(info.value)
+    assert message.count("Connection refused") == 1
+    assert message.count("upstream http://127.0.0.1:9/ skipped (unreachable)") == 3
+
+
 def test_mirrors_are_split_by_pathsep_keeping_urls_whole(monkeypatch):
     entries = ["/srv/data", "http://host:8080/mirror", "https://example.org/x", "file:///tmp/m"]
     monkeypatch.setenv("COURSEKIT_MIRRORS", os.pathsep.join(entries))

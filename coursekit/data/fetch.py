@@ -252,8 +252,15 @@ class _CountingReader:
 # ----------------------------------------------------------------- fetch ---
 
 
+class _Unreachable(Exception):
+    """A URL source could not be reached at all (no route, refused, timed out)."""
+
+
 def _try_source(source: Source, filename: str, expected: str, dest: Path) -> str | None:
-    """Copy ``filename`` (``.gz`` or plain) from ``source`` to ``dest``; None if done, else why not."""
+    """Copy ``filename`` (``.gz`` or plain) from ``source`` to ``dest``; None if done, else why not.
+
+    Raises _Unreachable (with the reason) when a URL source cannot be reached.
+    """
     for name, compressed in ((filename + ".gz", True), (filename, False)):
         try:
             with source.open(name) as (stream, size):
@@ -263,16 +270,32 @@ def _try_source(source: Source, filename: str, expected: str, dest: Path) -> str
             continue
         except VerificationError as error:
             return f"{name} from {source}: rejected, {error}"
-        except (OSError, http.client.HTTPException) as error:  # unreachable, time-out, cut off
+        except urllib.error.URLError as error:  # before OSError: URLError is one
+            raise _Unreachable(f"{name} from {source}: {error.reason}") from error
+        except (OSError, http.client.HTTPException) as error:  # time-out, cut off, I/O error
             return f"{name} from {source}: {type(error).__name__}: {error}"
     return f"{filename}(.gz) not found at {source}"
 
 
-def _fetch_file(filename: str, expected: str, dest: Path, sources: list[Source], verbose: bool) -> list[str]:
-    """Try each source for ``filename`` in turn; return why each failed ([] once one succeeds)."""
+def _fetch_file(
+    filename: str, expected: str, dest: Path, sources: list[Source], unreachable: set[Source], verbose: bool
+) -> list[str]:
+    """Try each source for ``filename`` in turn; return why each failed ([] once one succeeds).
+
+    A URL source found unreachable is added to ``unreachable`` and not tried
+    again for the other files: behind a firewall that drops packets, every
+    attempt would wait out its time-out.
+    """
     failures = []
     for source in sources:
-        reason = _try_source(source, filename, expected, dest)
+        if source in unreachable:
+            failures.append(f"{filename}: {source} skipped (unreachable)")
+            continue
+        try:
+            reason = _try_source(source, filename, expected, dest)
+        except _Unreachable as error:
+            unreachable.add(source)
+            reason = str(error)
         if reason is None:
             if verbose:
                 print(f"coursekit: {dest.name} <- {source} (sha256 verified)")
@@ -306,6 +329,7 @@ def ensure_dataset(name: str, root: str | Path | None = None, verbose: bool = Tr
     spec = DATASETS[name]
     folder = raw_folder(spec, root)
     sources = sources_for(spec)
+    unreachable: set[Source] = set()
     missing: dict[str, list[str]] = {}
     for filename, expected in spec.sha256.items():
         dest = folder / filename
@@ -313,7 +337,7 @@ def ensure_dataset(name: str, root: str | Path | None = None, verbose: bool = Tr
             continue
         if dest.exists() and verbose:
             print(f"coursekit: {dest} fails its sha256 check; fetching it again")
-        failures = _fetch_file(filename, expected, dest, sources, verbose)
+        failures = _fetch_file(filename, expected, dest, sources, unreachable, verbose)
         if failures:
             missing[filename] = failures
     if missing:
