@@ -20,7 +20,7 @@ from .data import (
     mnist_datasets,
 )
 from .metrics import Accumulator, accuracy, eval_mode, evaluate_accuracy, evaluate_loss
-from .plot import Animator, plot, set_axes, set_figsize, show_images, use_svg_display
+from .plotting import Animator, plot, set_axes, set_figsize, show_images, use_svg_display
 from .train import History, predict_ch3, sgd, train_ch3, train_epoch_ch3
 from .utils import Timer, set_seed, try_all_gpus, try_gpu
 

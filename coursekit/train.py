@@ -11,7 +11,7 @@ from torch import nn
 
 from .data.resources import get_fashion_mnist_labels
 from .metrics import Accumulator, accuracy, batches_on, eval_mode, evaluate_accuracy, loss_sum
-from .plot import Animator, show_images
+from .plotting import Animator, show_images
 from .utils import Timer, net_device
 
 __all__ = ["History", "sgd", "train_epoch_ch3", "progress_animator", "train_ch3", "predict_ch3"]

@@ -34,12 +34,13 @@ def chapter_facts(path: Path) -> dict:
                 objectives.append(line)
             elif objectives and not line.strip():
                 break
-    prerequisites = re.search(r"\*\*Prerequisites:?\*\*:?\s*(.+)", text)
+    # The whole paragraph, which may wrap over several lines.
+    prerequisites = re.search(r"\*\*Prerequisites:?\*\*:?\s*(.+?)(?:\n\s*\n|\Z)", text, re.S)
     exercises = [(label, " ".join(body.split())) for label, body in _EXERCISE.findall(text)]
     return {
         "title": title,
         "objectives": objectives,
-        "prerequisites": prerequisites.group(1).strip() if prerequisites else "none",
+        "prerequisites": " ".join(prerequisites.group(1).split()) if prerequisites else "none",
         "exercises": exercises,
     }
 

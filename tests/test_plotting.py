@@ -1,4 +1,4 @@
-"""coursekit.plot: headless figures, show_images, and the Animator in a script and in a kernel."""
+"""coursekit.plotting: headless figures, show_images, and the Animator in a script and in a kernel."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import torch
 from nbclient import NotebookClient
 
 import coursekit
-from coursekit.plot import Animator
+from coursekit.plotting import Animator
 
 
 def test_plot_draws_labelled_lines():
