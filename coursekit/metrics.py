@@ -74,6 +74,8 @@ def accuracy(y_hat: torch.Tensor, y: torch.Tensor) -> float:
     Args:
         y_hat: scores of shape ``(batch, num_classes)`` (the arg-max is the
             prediction), or predicted class indices of shape ``(batch,)``.
+            A binary classifier's single score per example must be thresholded
+            first (at 0 for logits, 0.5 for probabilities): a ``ValueError`` says so.
         y: true class indices, shape ``(batch,)``.
 
     Divide by ``len(y)`` for the fraction correct.
@@ -86,10 +88,18 @@ def accuracy(y_hat: torch.Tensor, y: torch.Tensor) -> float:
             f"{y.shape[0]} labels; pass the predictions and labels of the same batch"
         )
     predictions = _predicted_classes(y_hat)
+    if predictions.is_floating_point() and not torch.equal(predictions, predictions.round()):
+        # d2l would cast these to integers and count nonsense; which threshold is
+        # right depends on what they are, so say so instead of guessing.
+        raise ValueError(
+            "accuracy: y_hat holds one score per example, not class indices: threshold it first, "
+            "(y_hat > 0).long() for logits or (y_hat > 0.5).long() for probabilities"
+        )
     if predictions.shape != y.shape:
         raise ValueError(
             f"accuracy: predictions of shape {tuple(predictions.shape)} cannot be compared "
             f"with labels of shape {tuple(y.shape)}; y should hold one class index per example"
+            + (" (for one score per example, threshold it: (y_hat > 0).long().squeeze(1) for logits)" if predictions.dim() == 2 else "")
         )
     if predictions.dtype != y.dtype:
         predictions = predictions.type(y.dtype)

@@ -112,7 +112,8 @@ def plot(
     Args:
         X: x-values, one sequence or a list of them (or the y-values if ``Y`` is None).
         Y: y-values, one sequence or a list of them, one per line.
-        fmts: matplotlib format strings, one per line.
+        fmts: matplotlib format strings, one per line (lines beyond them are
+            drawn solid, in the next colours).
         axes: draw into these axes; by default the current pyplot axes.
 
     Returns:
@@ -134,7 +135,7 @@ def plot(
     if len(X) != len(Y):
         X = X * len(Y)
     axes.cla()
-    for x, y, fmt in zip(X, Y, fmts):
+    for x, y, fmt in zip(X, Y, _formats(fmts, len(Y))):
         x, y = _as_array(x), _as_array(y)
         if len(x):
             axes.plot(x, y, fmt)
@@ -142,6 +143,11 @@ def plot(
             axes.plot(y, fmt)
     set_axes(axes, xlabel, ylabel, xlim, ylim, xscale, yscale, legend)
     return axes
+
+
+def _formats(fmts: Sequence[str], n: int) -> list[str]:
+    """``n`` format strings: ``fmts``, then plain lines in the next colours (d2l drops the extra lines)."""
+    return list(fmts[:n]) + ["-"] * max(0, n - len(fmts))
 
 
 def _as_image(img: Any) -> Any:
@@ -342,7 +348,7 @@ class Animator:
             return
         ax = self.axes[0]
         ax.cla()
-        for x, y, fmt in zip(self.X, self.Y, self.fmts):
+        for x, y, fmt in zip(self.X, self.Y, _formats(self.fmts, len(self.Y))):
             ax.plot(x, y, fmt)
         set_axes(ax, *self._config)
         if self.title:

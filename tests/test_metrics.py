@@ -19,6 +19,16 @@ def test_accuracy_counts_correct_predictions():
     assert coursekit.accuracy(torch.tensor([2, 2]), y) == 1.0  # predicted classes work too
 
 
+def test_accuracy_refuses_binary_scores_instead_of_miscounting():
+    logits, y = torch.tensor([2.3, -1.0, 0.7, -0.2]), torch.tensor([1, 0, 1, 0])
+    with pytest.raises(ValueError, match="threshold it first"):
+        coursekit.accuracy(logits, y)  # d2l casts to int64 and counts 1 of 4
+    with pytest.raises(ValueError, match="threshold it"):
+        coursekit.accuracy(logits[:, None], y)
+    assert coursekit.accuracy((logits > 0).long(), y) == 4.0
+    assert coursekit.accuracy(torch.tensor([1.0, 0.0, 1.0, 0.0]), y) == 4.0  # whole-number floats are class indices
+
+
 def test_accuracy_rejects_mismatched_batches():
     with pytest.raises(ValueError, match="3 predictions but y holds 2 labels"):
         coursekit.accuracy(torch.zeros(3, 10), torch.zeros(2, dtype=torch.long))

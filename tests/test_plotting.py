@@ -21,6 +21,13 @@ def test_plot_draws_labelled_lines():
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["x^2", "2x"]
 
 
+def test_plot_draws_every_line_even_beyond_the_default_formats():
+    x = torch.arange(5.0)
+    ax = coursekit.plot(x, [x * k for k in range(6)], legend=[str(k) for k in range(6)])
+    assert len(ax.lines) == 6
+    assert len({line.get_color() for line in ax.lines}) == 6
+
+
 def test_plot_accepts_tensors_that_require_grad():
     x = torch.linspace(-1, 1, 5, requires_grad=True)
     ax = coursekit.plot(x, torch.sigmoid(x))
