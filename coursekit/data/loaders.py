@@ -202,7 +202,9 @@ def load_data_fashion_mnist(
     Args:
         batch_size: examples per batch.
         resize: resize every image once, to ``resize`` x ``resize`` (or a
-            (height, width) pair).
+            (height, width) pair). The resized splits stay in memory for the
+            rest of the process, one byte per pixel: 290 MB and a few seconds
+            for 64 x 64, 3.5 GB for 224 x 224.
         root: the data directory (default: ``data_dir()``).
         device: keep the data on this device (for example a GPU) and yield
             batches there.
