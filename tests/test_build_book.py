@@ -19,6 +19,7 @@ def build_book(tmp_path, monkeypatch):
     (tmp_path / "coursekit" / "a.py").write_text("x = 1\n")
     monkeypatch.setattr(module, "ROOT", tmp_path)
     monkeypatch.setattr(module, "BUILD", tmp_path / "_build")
+    monkeypatch.setattr(module, "ASSETS_STAMP", tmp_path / "_build" / "book-assets.sha256")
     monkeypatch.setattr(module, "CACHE", tmp_path / "_build" / ".jupyter_cache")
     monkeypatch.setattr(module, "STAMP", tmp_path / "_build" / ".jupyter_cache" / "coursekit.sha256")
     return module
@@ -47,6 +48,19 @@ def test_cache_is_cleared_only_when_coursekit_changed(build_book):
     (build_book.ROOT / "coursekit" / "a.py").write_text("x = 3\n")
     assert build_book.invalidate_if_coursekit_changed(build_book.coursekit_hash()) is True
     assert not cache.exists()
+
+
+def test_a_change_to_the_books_assets_rebuilds_every_page(build_book, tmp_path):
+    (tmp_path / "book" / "_static").mkdir(parents=True)
+    css = tmp_path / "book" / "_static" / "course.css"
+    css.write_text("pre { white-space: pre; }")
+    assets = build_book.tree_hash(*build_book.ASSETS)
+    assert build_book.assets_changed(assets)  # never built
+    build_book.ASSETS_STAMP.parent.mkdir(parents=True)
+    build_book.ASSETS_STAMP.write_text(assets + "\n")
+    assert not build_book.assets_changed(assets)
+    css.write_text("pre { white-space: pre-wrap; }")
+    assert build_book.assets_changed(build_book.tree_hash(*build_book.ASSETS))
 
 
 def test_repository_buttons_only_with_a_repository_url(build_book, tmp_path):

@@ -8,6 +8,11 @@ stamped with a hash of every file in coursekit/, and when the hash differs the
 cache is cleared and every page is rebuilt. The stamp is written after a
 successful build only.
 
+Sphinx itself skips a build in which no page changed, static files included:
+a change to the book's own assets (book/_static, book/_ext) alone would never
+reach the site. They are stamped too, and a change rebuilds every page (the
+executed notebooks still come from the cache).
+
 The repository, issue and launch (Binder, Colab) buttons need a repository
 URL: they are turned on only when `repository.url` is set in _config.yml.
 """
@@ -28,15 +33,28 @@ ROOT = Path(__file__).resolve().parents[1]
 BUILD = ROOT / "_build"
 CACHE = BUILD / ".jupyter_cache"
 STAMP = CACHE / "coursekit.sha256"
+ASSETS_STAMP = BUILD / "book-assets.sha256"
+ASSETS = ("book/_static", "book/_ext")
+
+
+def tree_hash(*folders: str) -> str:
+    """sha256 over the paths and contents of every file below the folders (caches excluded)."""
+    digest = hashlib.sha256()
+    for folder in folders:
+        for path in sorted((ROOT / folder).rglob("*")):
+            if path.is_file() and "__pycache__" not in path.parts:
+                digest.update(path.relative_to(ROOT).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
 
 
 def coursekit_hash() -> str:
-    """sha256 over the paths and contents of every file in coursekit/ (caches excluded)."""
-    digest = hashlib.sha256()
-    for path in sorted((ROOT / "coursekit").rglob("*")):
-        if path.is_file() and "__pycache__" not in path.parts:
-            digest.update(path.relative_to(ROOT).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
-    return digest.hexdigest()
+    """The hash of coursekit/, the code every chapter imports."""
+    return tree_hash("coursekit")
+
+
+def assets_changed(current: str) -> bool:
+    """True if the book's own assets differ from those of the last build (or it is unknown)."""
+    return not ASSETS_STAMP.exists() or ASSETS_STAMP.read_text().strip() != current
 
 
 def invalidate_if_coursekit_changed(current: str) -> bool:
@@ -77,7 +95,11 @@ def main() -> int:
     parser.add_argument("--all", action="store_true", help="rebuild every page (the cache still serves unchanged notebooks)")
     args = parser.parse_args()
     current = coursekit_hash()
-    rebuild_all = invalidate_if_coursekit_changed(current) or args.all
+    assets = tree_hash(*ASSETS)
+    rebuild_all = invalidate_if_coursekit_changed(current) | assets_changed(assets) | args.all
+    # Whatever this build adds to the cache, even if it fails later, is computed with this coursekit.
+    CACHE.mkdir(parents=True, exist_ok=True)
+    STAMP.write_text(current + "\n")
     command = [str(Path(sys.executable).parent / "jupyter-book"), "build", str(ROOT), "-W", "-n", "--keep-going"]
     command += ["--config", str(config_path())]
     if rebuild_all:
@@ -88,8 +110,7 @@ def main() -> int:
     if result.returncode != 0:
         print(f"the book build failed (exit status {result.returncode}); see the messages above", file=sys.stderr)
         return result.returncode
-    CACHE.mkdir(parents=True, exist_ok=True)
-    STAMP.write_text(current + "\n")
+    ASSETS_STAMP.write_text(assets + "\n")
     print(f"built in {time.perf_counter() - start:.0f} s; open {BUILD / 'html' / 'index.html'}")
     return 0
 

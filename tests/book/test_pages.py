@@ -43,6 +43,7 @@ def site() -> str:
     thread.start()
     yield f"http://127.0.0.1:{server.server_address[1]}/"
     server.shutdown()
+    server.server_close()
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
@@ -78,6 +79,17 @@ class Page:
         return [e for e in self.errors if not re.search(r"@ https?://(?!127\.0\.0\.1)", e)]
 
 
+# Elements whose right edge passes the article's: a reader would have to scroll
+# sideways or would not see their end (MathJax 3 does not break long equations).
+WIDER_THAN_THE_PAGE = """() => {
+  const limit = document.querySelector('article').getBoundingClientRect().right + 2;
+  return Array.from(document.querySelectorAll(
+      'article mjx-container[display="true"], article pre, article img, article table'))
+    .filter(el => el.getBoundingClientRect().left + Math.max(el.getBoundingClientRect().width, el.scrollWidth) > limit)
+    .map(el => el.tagName + ': ' + (el.textContent || el.getAttribute('src') || '').slice(0, 60));
+}"""
+
+
 def _is_local(url: str) -> bool:
     return urlparse(url).hostname in ("127.0.0.1", None)
 
@@ -106,6 +118,14 @@ def test_chapter_page_as_a_reader_sees_it(site, browser, chapter):
     assert page.locator("article mjx-container").count() > 0, "math typeset by MathJax"
     assert "$$" not in text and "\\(" not in text and "\\[" not in text, "raw TeX left in the page"
     assert "mathjax/tex-chtml.js" in page.content(), "the local MathJax, not a CDN"
+    # A directive MyST did not parse (a backtick fence whose title holds `code`, say)
+    # shows up as raw text, and Sphinx does not warn about it.
+    raw = re.findall(r"(?:```|:::)\s*\{[\w-]+\}|\{(?:warning|note|exercise|solution|term|cite|doc)\}", text)
+    assert raw == [], f"unparsed MyST directives or roles in the page: {raw}"
+    too_wide = page.evaluate(WIDER_THAN_THE_PAGE)
+    assert too_wide == [], f"equations, code, images or tables wider than the page: {too_wide}"
+    pitfalls = page.locator("article div.admonition", has_text="Common pitfall")
+    assert pitfalls.count() >= 1, "the chapter's common pitfalls are rendered as admonitions"
 
     solutions = page.locator("article div.solution")
     assert solutions.count() >= 4
