@@ -211,7 +211,7 @@ def _set_margins(fig: Figure, xlabel: bool, ylabel: bool, title: bool) -> None:
     width, height = fig.get_size_inches()
     fig.subplots_adjust(
         left=(0.65 if ylabel else 0.45) / width,
-        right=1 - 0.12 / width,
+        right=1 - 0.25 / width,  # room for half the last x tick label
         bottom=(0.5 if xlabel else 0.3) / height,
         top=1 - (0.3 if title else 0.12) / height,
     )

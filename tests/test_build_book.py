@@ -66,7 +66,9 @@ def test_a_change_to_the_books_assets_rebuilds_every_page(build_book, tmp_path):
 def test_repository_buttons_only_with_a_repository_url(build_book, tmp_path):
     (tmp_path / "_config.yml").write_text("title: T\nrepository:\n  url: ''\n")
     assert build_book.config_path() == tmp_path / "_config.yml"
-    (tmp_path / "_config.yml").write_text("title: T\nrepository:\n  url: https://github.com/org/course\n")
+    (tmp_path / "_config.yml").write_text(
+        "title: T\nrepository:\n  url: https://github.com/org/course\nsphinx:\n  local_extensions:\n    ext: book/_ext\n"
+    )
     import yaml
 
     path = build_book.config_path()
@@ -74,3 +76,5 @@ def test_repository_buttons_only_with_a_repository_url(build_book, tmp_path):
     derived = yaml.safe_load(path.read_text())
     assert derived["html"]["use_repository_button"] is True
     assert derived["launch_buttons"]["binderhub_url"] == "https://mybinder.org"
+    # The derived file lives in _build/: local extensions must not be relative to it.
+    assert derived["sphinx"]["local_extensions"]["ext"] == str((tmp_path / "book" / "_ext").resolve())

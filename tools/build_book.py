@@ -84,6 +84,11 @@ def config_path() -> Path:
         return config_file
     config.setdefault("html", {}).update(use_repository_button=True, use_issues_button=True)
     config["launch_buttons"] = {**LAUNCH_BUTTONS, **(config.get("launch_buttons") or {})}
+    # Jupyter Book resolves local extensions relative to the config file, which moves.
+    sphinx = config.setdefault("sphinx", {})
+    sphinx["local_extensions"] = {
+        name: str((ROOT / folder).resolve()) for name, folder in (sphinx.get("local_extensions") or {}).items()
+    }
     derived = BUILD / "_config.with-repository.yml"
     BUILD.mkdir(exist_ok=True)
     derived.write_text(yaml.safe_dump(config, sort_keys=False))

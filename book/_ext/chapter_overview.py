@@ -45,6 +45,14 @@ def chapter_facts(path: Path) -> dict:
     }
 
 
+_RELATIVE_DOC = re.compile(r"\{doc\}`(?!/)([^`<]*<)?([^`>/][^`>]*)(>?)`")
+
+
+def _absolute_doc_links(text: str, folder: str) -> str:
+    """Rewrite {doc}`name` and {doc}`title <name>` links relative to ``folder`` as absolute ones."""
+    return _RELATIVE_DOC.sub(lambda m: "{doc}`" + (m.group(1) or "") + folder + m.group(2) + m.group(3) + "`", text)
+
+
 class ChapterOverview(SphinxDirective):
     required_arguments = 1
     has_content = False
@@ -55,6 +63,10 @@ class ChapterOverview(SphinxDirective):
         self.env.note_dependency(str(path))
         facts = chapter_facts(path)
         docname = "/" + relative.rsplit(".", 1)[0]
+        # {doc} links in the chapter are relative to the chapter's folder; here they must be absolute.
+        folder = "/" + relative.rsplit("/", 1)[0] + "/" if "/" in relative else "/"
+        facts["objectives"] = [_absolute_doc_links(line, folder) for line in facts["objectives"]]
+        facts["prerequisites"] = _absolute_doc_links(facts["prerequisites"], folder)
         lines = [f"**Chapter:** {{doc}}`{docname}`", "", "**Learning objectives:**", ""]
         lines += facts["objectives"] + ["", f"**Prerequisites:** {facts['prerequisites']}", ""]
         lines += [f"**Exercises ({len(facts['exercises'])}):**", ""]

@@ -168,6 +168,10 @@ def test_every_page_and_anchor_that_the_pages_link_to_exists(site, browser):
         opened = Page(browser, url)
         links = opened.page.evaluate("() => Array.from(document.querySelectorAll('a[href]')).map(a => a.href)")
         assert opened.local_errors() == [], f"console errors on {url}"
+        if "/notebooks/" not in url:  # the chapters have their own screenshots
+            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+            name = urlparse(url).path.strip("/").replace("/", "_").removesuffix(".html")
+            opened.page.screenshot(path=str(SCREENSHOTS / f"page_{name}.png"), full_page=True)
         opened.page.close()
         for link in set(links):
             if not _is_local(link) or not link.startswith(site):
