@@ -31,7 +31,7 @@ class Accumulator:
     >>> metric[0] / metric[1]
     0.35
 
-    Used in: chapter 3.
+    Used in: chapters 3 and 4.
     """
 
     def __init__(self, n: int) -> None:
@@ -80,7 +80,7 @@ def accuracy(y_hat: torch.Tensor, y: torch.Tensor) -> float:
 
     Divide by ``len(y)`` for the fraction correct.
 
-    Used in: chapters 3 and 5.
+    Used in: chapter 3; coursekit's training and evaluation loops.
     """
     if y_hat.shape[0] != y.shape[0]:
         raise ValueError(

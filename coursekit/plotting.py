@@ -39,7 +39,7 @@ def use_svg_display() -> None:
 
     Does nothing outside a notebook.
 
-    Used in: chapters 1 to 5, through ``set_figsize``.
+    Used in: chapter 4; chapters 1, 2, 3 and 5 through ``set_figsize``.
     """
     if in_notebook():
         from matplotlib_inline import backend_inline
@@ -50,7 +50,7 @@ def use_svg_display() -> None:
 def set_figsize(figsize: tuple[float, float] = (3.5, 2.5)) -> None:
     """Set the default size of new matplotlib figures, in inches (and use SVG in notebooks).
 
-    Used in: chapters 1 to 5.
+    Used in: chapters 1, 2, 3 and 5.
     """
     use_svg_display()
     plt.rcParams["figure.figsize"] = figsize
@@ -68,7 +68,7 @@ def set_axes(
 ) -> None:
     """Label, scale and limit one matplotlib ``Axes``, add a legend and a grid.
 
-    Used in: ``plot`` and ``Animator``; chapters 1 and 2.
+    Used in: ``plot`` and ``Animator``.
     """
     axes.set_xlabel(xlabel)
     axes.set_ylabel(ylabel)
@@ -119,7 +119,7 @@ def plot(
     Returns:
         The axes drawn into.
 
-    Used in: chapters 1, 2 and 4.
+    Used in: chapters 2 and 4.
     """
     if axes is None:
         set_figsize(figsize)
@@ -251,7 +251,7 @@ class Animator:
         min_interval: least time between two redraws, in seconds (0: redraw
             at every point, as d2l does).
 
-    Used in: chapters 3 and 5 (through ``train_ch3``).
+    Used in: chapters 3, 4 and 5 (and through ``train_ch3``).
     """
 
     def __init__(

@@ -50,7 +50,7 @@ def sgd(params: Sequence[torch.Tensor], lr: float, batch_size: int) -> None:
 class History:
     """Per-epoch record of a training run: one entry per epoch in each list.
 
-    Used in: chapters 3 and 5, as what ``train_ch3`` returns.
+    Used in: chapter 3, as what ``train_ch3`` returns.
     """
 
     train_loss: list[float] = field(default_factory=list)
@@ -136,7 +136,7 @@ def progress_animator(
     It redraws at most once a second (each figure costs ~30 ms to draw, a
     quarter of an epoch of chapter 3's model); ``train_ch3`` flushes it at the end.
 
-    Used in: ``train_ch3``; chapter 5.
+    Used in: ``train_ch3``.
     """
     return Animator(
         xlabel="epoch",

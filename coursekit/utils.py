@@ -46,7 +46,7 @@ class Timer:
     On a GPU, work is asynchronous: call ``torch.cuda.synchronize()`` before
     ``stop()`` to time the work rather than its launch.
 
-    Used in: chapters 3 and 5.
+    Used in: chapters 3, 4 and 5.
     """
 
     def __init__(self, clock: Callable[[], float] = time.perf_counter) -> None:
@@ -101,7 +101,7 @@ def try_gpu(i: int = 0) -> torch.device:
     Args:
         i: index of the CUDA device wanted.
 
-    Used in: chapter 5.
+    Used in: chapters 3 and 5.
     """
     if torch.cuda.device_count() >= i + 1:
         return torch.device(f"cuda:{i}")
@@ -113,7 +113,7 @@ def try_gpu(i: int = 0) -> torch.device:
 def try_all_gpus() -> list[torch.device]:
     """Return every CUDA device; else ``[mps]`` if Apple's MPS is available; else ``[cpu]``.
 
-    Used in: chapter 5.
+    Used in: no chapter (they train on one device); d2l's name, for multi-GPU code of your own.
     """
     devices = [torch.device(f"cuda:{i}") for i in range(torch.cuda.device_count())]
     if devices:

@@ -58,7 +58,8 @@ class TensorLoader:
         mean, std: if given, batches are normalized as ``(X - mean) / std``.
         device: where to keep the data and yield the batches.
 
-    Used in: chapters 3 and 5, as the iterators the loaders return.
+    Used in: chapters 3 and 5, as the iterators the loaders return; chapter 5
+    also builds one over a subset of MNIST.
     """
 
     def __init__(
@@ -165,7 +166,8 @@ def load_split(
         resize: an int (square) or a (height, width) pair.
         root: the data directory (default: ``data_dir()``).
 
-    Used in: the loaders; chapter 5 (to compute the pixel statistics).
+    Used in: the loaders; chapter 3 (the classes' mean images) and chapter 5
+    (the pixel statistics).
     """
     if split not in spec.splits:
         raise ValueError(f"split must be one of {sorted(spec.splits)}, got {split!r}")
@@ -275,6 +277,7 @@ def fashion_mnist_datasets(
 def mnist_datasets(transform=None, root: str | Path | None = None) -> tuple[tv_datasets.MNIST, tv_datasets.MNIST]:
     """The standard ``torchvision.datasets.MNIST`` (train, test), from the verified files.
 
-    Used in: chapter 5.
+    Used in: no chapter (chapter 5 uses ``load_data_mnist``); MNIST's counterpart of
+    ``fashion_mnist_datasets``, for the standard torchvision + ``DataLoader`` path.
     """
     return _datasets(MNIST, tv_datasets.MNIST, transform, root)
