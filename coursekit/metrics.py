@@ -98,8 +98,8 @@ def accuracy(y_hat: torch.Tensor, y: torch.Tensor) -> float:
     if predictions.shape != y.shape:
         raise ValueError(
             f"accuracy: predictions of shape {tuple(predictions.shape)} cannot be compared "
-            f"with labels of shape {tuple(y.shape)}; y should hold one class index per example"
-            + (" (for one score per example, threshold it: (y_hat > 0).long().squeeze(1) for logits)" if predictions.dim() == 2 else "")
+            f"with labels of shape {tuple(y.shape)}; pass one class index per example "
+            "(squeeze a (batch, 1) tensor to (batch,))"
         )
     if predictions.dtype != y.dtype:
         predictions = predictions.type(y.dtype)

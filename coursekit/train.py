@@ -106,8 +106,7 @@ def train_epoch_ch3(
         y_hat = net(X)
         values = loss(y_hat, y)
         n = y.shape[0]
-        detached = values.detach()
-        total = float(detached.sum()) if detached.dim() > 0 else float(detached) * n
+        total = float(loss_sum(values.detach(), n))
         if not math.isfinite(total):
             where = f"epoch {epoch}, batch {batch}" if epoch is not None else f"batch {batch}"
             raise RuntimeError(

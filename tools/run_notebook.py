@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from datetime import datetime
 from pathlib import Path
 
 import nbformat
@@ -46,8 +47,6 @@ def run(path: Path, timeout: int) -> tuple[float, list[tuple[float, int, str]], 
         meta = cell.metadata.get("execution", {})
         began, ended = meta.get("iopub.execute_input"), meta.get("shell.execute_reply")
         if began and ended:
-            from datetime import datetime
-
             dt = (datetime.fromisoformat(ended.replace("Z", "+00:00")) - datetime.fromisoformat(began.replace("Z", "+00:00"))).total_seconds()
             timings.append((dt, i, cell.source.splitlines()[0] if cell.source else ""))
         for output in cell.get("outputs", []):
