@@ -10,13 +10,15 @@ BIN := $(VENV)/bin
 COURSEKIT_MIRRORS ?= $(if $(wildcard ../shared/datasets),$(abspath ../shared/datasets))
 export COURSEKIT_MIRRORS
 
-.PHONY: help venv data book test unit-tests notebook-tests book-tests student bench clean
+.PHONY: help venv data book test unit-tests notebook-tests book-tests student bench bench-margins portability clean
 
 help:
 	@echo "make book     set up, execute every chapter and build the HTML book (_build/html)"
 	@echo "make test     set up and run every test: unit, notebooks, book build, browser checks"
 	@echo "make student  write the student editions (no solutions) into student/"
-	@echo "make bench    time the data loaders and train_ch3 (bench/)"
+	@echo "make bench    time the data loaders, train_ch3 and every chapter (3 runs each; records the chapters' medians)"
+	@echo "make bench-margins  every trained-model threshold over 5 seeds, generic kernels, 1 thread (about 30 min)"
+	@echo "make portability    execute every chapter under 3 CPU kernel sets x 1 and 2 threads"
 	@echo "make clean    remove _build/ and student/ (keeps .venv and data/)"
 
 venv:
@@ -46,9 +48,17 @@ book-tests:
 student: venv
 	$(BIN)/python -m coursekit.student notebooks/[0-9][0-9]_*.ipynb -o student
 
+# Benchmarks time things: run them on a quiet machine (no other PyTorch process).
 bench: data
 	$(BIN)/python -m bench.loaders
 	$(BIN)/python -m bench.train_ch3
+	$(BIN)/python -m bench.chapters
+
+bench-margins: data
+	$(BIN)/python -m bench.seed_margins
+
+portability: data
+	$(BIN)/python tools/portability.py
 
 clean:
 	rm -rf _build student

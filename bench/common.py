@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import os
+import platform
 import statistics
 import time
 from collections.abc import Callable, Iterable
+from datetime import date
+from pathlib import Path
 
 import torch
 from torch import nn
@@ -52,3 +56,27 @@ def seconds(runs: dict[str, Callable[[], None]], repeats: int) -> dict[str, floa
             run()
             times[name].append(time.perf_counter() - start)
     return {name: statistics.median(values) for name, values in times.items()}
+
+
+def cpu_model() -> str:
+    """The processor's name, as the operating system reports it."""
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        for line in cpuinfo.read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    return platform.processor() or platform.machine()
+
+
+def machine() -> dict[str, str | int]:
+    """What a measurement was taken on: CPU, cores, threads, kernels, versions and the date."""
+    return {
+        "cpu": cpu_model(),
+        "cores": os.cpu_count() or 0,
+        "threads": torch.get_num_threads(),
+        "kernels": torch.backends.cpu.get_cpu_capability(),
+        "torch": torch.__version__,
+        "python": platform.python_version(),
+        "system": platform.system(),
+        "date": date.today().isoformat(),
+    }

@@ -6,19 +6,46 @@ For each notebook: the total run time, the slowest cells, and every error or
 stderr output (a warning, a progress bar), which the course standards forbid.
 Exit status 1 if any notebook failed, wrote to stderr or has stored outputs.
 The notebook file itself is not modified.
+
+`execute` is also what `make portability` (tools/portability.py) and the
+chapter benchmarks (bench/chapters.py, bench/seed_margins.py) run.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
 import nbformat
 from nbclient import NotebookClient
-from nbclient.exceptions import CellExecutionError
+from nbclient.exceptions import CellExecutionError, DeadKernelError
+
+# Run first in the kernel: it fixes the thread count and reports what the kernel really got.
+_PROBE = """\
+import json as _json, torch as _torch
+{set_threads}print("COURSEKIT-PROBE " + _json.dumps({{"capability": _torch.backends.cpu.get_cpu_capability(), "threads": _torch.get_num_threads(), "torch": _torch.__version__}}))
+"""
+
+
+@dataclass
+class Run:
+    """What one execution of a notebook gave."""
+
+    path: Path
+    seconds: float
+    problems: list[str]
+    timings: list[tuple[float, int, str]] = field(default_factory=list)  # (seconds, cell index, first line), slowest first
+    probe: dict = field(default_factory=dict)  # capability, threads and torch version seen by the kernel
+    outputs: list[str] = field(default_factory=list)  # stdout of the cells appended with `extra_cells`
+
+    @property
+    def passed(self) -> bool:
+        return not self.problems
 
 
 def stored_output_problems(nb: nbformat.NotebookNode) -> list[str]:
@@ -29,30 +56,83 @@ def stored_output_problems(nb: nbformat.NotebookNode) -> list[str]:
     ]
 
 
-def run(path: Path, timeout: int) -> tuple[float, list[tuple[float, int, str]], list[str]]:
-    """Execute ``path``; return (seconds, [(cell seconds, index, first line)], problems)."""
+def _cell_seconds(cell: nbformat.NotebookNode) -> float | None:
+    meta = cell.metadata.get("execution", {})
+    began, ended = meta.get("iopub.execute_input"), meta.get("shell.execute_reply")
+    if not (began and ended):
+        return None
+    return (datetime.fromisoformat(ended.replace("Z", "+00:00")) - datetime.fromisoformat(began.replace("Z", "+00:00"))).total_seconds()
+
+
+def _stdout(cell: nbformat.NotebookNode) -> str:
+    return "".join(o.get("text", "") for o in cell.get("outputs", []) if o.get("output_type") == "stream" and o.get("name") == "stdout")
+
+
+def execute(
+    path: Path,
+    timeout: int = 600,
+    *,
+    env: dict[str, str] | None = None,
+    threads: int | None = None,
+    cwd: Path | None = None,
+    edit=None,
+    extra_cells: list[str] = (),
+    allow_errors: bool = False,
+) -> Run:
+    """Execute the notebook at ``path`` in a fresh kernel; the file is not modified.
+
+    Args:
+        env: the kernel's whole environment (default: this process's).
+        threads: call ``torch.set_num_threads(threads)`` before the first cell.
+        cwd: the kernel's working directory (default: the notebook's folder).
+        edit: a function that changes the notebook in memory before it runs.
+        extra_cells: code run after the last cell; their stdout is returned in ``Run.outputs``.
+        allow_errors: go on after a failing cell (the failure is still reported as a problem).
+    """
     nb = nbformat.read(path, as_version=4)
     problems = stored_output_problems(nb)
-    client = NotebookClient(nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}, record_timing=True)
+    if edit is not None:
+        edit(nb)
+    set_threads = f"_torch.set_num_threads({threads})\n" if threads else ""
+    first = len(nb.cells) + 1
+    nb.cells = [nbformat.v4.new_code_cell(_PROBE.format(set_threads=set_threads))] + nb.cells
+    nb.cells += [nbformat.v4.new_code_cell(code) for code in extra_cells]
+    client = NotebookClient(
+        nb,
+        timeout=timeout,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(cwd or path.parent)}},
+        record_timing=True,
+        allow_errors=allow_errors,
+    )
     start = time.perf_counter()
     try:
-        client.execute()
+        client.execute(**({"env": env} if env is not None else {}))
     except CellExecutionError as error:
         problems.append(f"execution failed:\n{error}")
+    except DeadKernelError as error:
+        problems.append(f"the kernel died: {error}")
+    except AssertionError as error:
+        # nbclient 0.11 trips over its own cleanup after a kernel died, hiding the DeadKernelError.
+        if not isinstance(error.__context__, DeadKernelError):
+            raise
+        problems.append(f"the kernel died: {error.__context__}")
     seconds = time.perf_counter() - start
+    probe_text = _stdout(nb.cells[0])
+    probe = json.loads(probe_text.split("COURSEKIT-PROBE ", 1)[1]) if "COURSEKIT-PROBE " in probe_text else {}
     timings = []
-    for i, cell in enumerate(nb.cells):
+    for i, cell in enumerate(nb.cells[1:first]):
         if cell.cell_type != "code":
             continue
-        meta = cell.metadata.get("execution", {})
-        began, ended = meta.get("iopub.execute_input"), meta.get("shell.execute_reply")
-        if began and ended:
-            dt = (datetime.fromisoformat(ended.replace("Z", "+00:00")) - datetime.fromisoformat(began.replace("Z", "+00:00"))).total_seconds()
+        dt = _cell_seconds(cell)
+        if dt is not None:
             timings.append((dt, i, cell.source.splitlines()[0] if cell.source else ""))
         for output in cell.get("outputs", []):
             if output.get("output_type") == "stream" and output.get("name") == "stderr":
                 problems.append(f"cell {i} wrote to stderr:\n{output.get('text', '')}")
-    return seconds, sorted(timings, reverse=True), problems
+            if allow_errors and output.get("output_type") == "error":
+                problems.append(f"cell {i} raised {output.get('ename')}: {output.get('evalue')}")
+    return Run(path, seconds, problems, sorted(timings, reverse=True), probe, [_stdout(c) for c in nb.cells[first:]])
 
 
 def main() -> int:
@@ -63,13 +143,13 @@ def main() -> int:
     args = parser.parse_args()
     failed = False
     for path in args.notebooks:
-        seconds, timings, problems = run(path, args.timeout)
-        print(f"{path}: {seconds:.1f} s in a fresh kernel")
-        for dt, i, first in timings[: args.slowest]:
+        run = execute(path, args.timeout)
+        print(f"{path}: {run.seconds:.1f} s in a fresh kernel ({run.probe.get('capability')}, {run.probe.get('threads')} threads)")
+        for dt, i, first in run.timings[: args.slowest]:
             print(f"    {dt:6.1f} s  cell {i}: {first[:70]}")
-        for problem in problems:
+        for problem in run.problems:
             print(f"  PROBLEM: {problem}")
-        failed = failed or bool(problems)
+        failed = failed or not run.passed
     return 1 if failed else 0
 
 
