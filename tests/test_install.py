@@ -26,9 +26,12 @@ def wheel_site(tmp_path_factory) -> Path:
     """coursekit built as a wheel and installed into a folder of its own."""
     out = tmp_path_factory.mktemp("wheel")
     pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "--no-input", "--quiet"]
-    # The build sees a copy: building in place would leave build/ and *.egg-info in the checkout.
+    # The build sees a copy of what it packs: building in place would leave build/ and
+    # *.egg-info in the checkout.
     source = out / "source"
-    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(".git", ".venv", "_build", "data", "student", "__pycache__", "*.egg-info"))
+    shutil.copytree(ROOT / "coursekit", source / "coursekit", ignore=shutil.ignore_patterns("__pycache__"))
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(ROOT / name, source)
     subprocess.run(pip + ["wheel", "--no-deps", "--no-build-isolation", "-w", str(out / "dist"), str(source)], check=True)
     (wheel,) = (out / "dist").glob("coursekit-*.whl")
     subprocess.run(pip + ["install", "--no-deps", "--target", str(out / "site"), str(wheel)], check=True)
@@ -48,11 +51,12 @@ def test_chapter_runs_alone_in_a_folder_with_coursekit_from_a_wheel(chapter, whe
         expected_data = tmp_path / "cache" / "coursekit"
     else:  # no mirror: the data this checkout already verified, through COURSEKIT_DATA
         env["COURSEKIT_DATA"] = expected_data = str(fetch.data_dir())
-    probe = "import coursekit, coursekit.data.fetch as f; print(coursekit.__file__); print(f.data_dir())"
+    probe = "import coursekit, coursekit.data.fetch as f; print(coursekit.__file__); print(f.__file__); print(f.data_dir())"
     run = execute(notebook, 900, env=env, cwd=folder, extra_cells=[probe])
     assert run.passed, "\n".join(run.problems)
-    module_file, data = run.outputs[0].split()
-    assert Path(module_file).is_relative_to(wheel_site), f"the kernel imported {module_file}, not the wheel"
+    package_file, fetch_file, data = run.outputs[0].split()
+    for module_file in (package_file, fetch_file):  # every module, not only the top one, from the wheel
+        assert Path(module_file).is_relative_to(wheel_site), f"the kernel imported {module_file}, not the wheel"
     assert Path(data) == Path(expected_data)
     assert sorted(p.name for p in folder.iterdir()) == [notebook.name], "the chapter left files in the student's folder"
 
