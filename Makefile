@@ -52,6 +52,7 @@ student: venv
 bench: data
 	$(BIN)/python -m bench.loaders
 	$(BIN)/python -m bench.train_ch3
+	$(BIN)/python -m bench.evaluate
 	$(BIN)/python -m bench.chapters
 
 bench-margins: data

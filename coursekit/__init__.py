@@ -19,9 +19,9 @@ from .data import (
     load_data_mnist,
     mnist_datasets,
 )
-from .metrics import Accumulator, accuracy, eval_mode, evaluate_accuracy, evaluate_loss
+from .metrics import Accumulator, Evaluation, accuracy, eval_mode, evaluate, evaluate_accuracy, evaluate_loss
 from .plotting import Animator, plot, set_axes, set_figsize, show_images, use_svg_display
-from .train import History, predict_ch3, sgd, train_ch3, train_epoch_ch3
+from .train import History, Progress, fit, predict_ch3, sgd, train_ch3, train_epoch_ch3
 from .utils import Timer, set_seed, try_all_gpus, try_gpu
 
 __version__ = "0.1.0"
@@ -41,8 +41,10 @@ __all__ = [
     "mnist_datasets",
     # metrics
     "Accumulator",
+    "Evaluation",
     "accuracy",
     "eval_mode",
+    "evaluate",
     "evaluate_accuracy",
     "evaluate_loss",
     # plot
@@ -54,6 +56,8 @@ __all__ = [
     "use_svg_display",
     # train
     "History",
+    "Progress",
+    "fit",
     "predict_ch3",
     "sgd",
     "train_ch3",

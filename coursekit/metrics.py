@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from typing import NamedTuple
 
 import torch
 from torch import nn
@@ -15,12 +17,16 @@ __all__ = [
     "accuracy",
     "batches_on",
     "eval_mode",
+    "Evaluation",
+    "evaluate",
     "evaluate_accuracy",
     "evaluate_loss",
     "loss_sum",
 ]
 
 Batches = Iterable[tuple[torch.Tensor, torch.Tensor]]
+# PyTorch's words for a model and an input on different devices (CUDA, MPS).
+_DEVICE_MISMATCH = re.compile(r"same device|expected \S+ to be on|Placeholder storage has not been allocated", re.I)
 
 
 class Accumulator:
@@ -73,9 +79,10 @@ def accuracy(y_hat: torch.Tensor, y: torch.Tensor) -> float:
 
     Args:
         y_hat: scores of shape ``(batch, num_classes)`` (the arg-max is the
-            prediction), or predicted class indices of shape ``(batch,)``.
-            A binary classifier's single score per example must be thresholded
-            first (at 0 for logits, 0.5 for probabilities): a ``ValueError`` says so.
+            prediction), or predicted class indices of shape ``(batch,)`` as an
+            integer tensor. One float per example is a score, never a class
+            index, even when it is a whole number: threshold it first (at 0 for
+            logits, 0.5 for probabilities); a ``ValueError`` says so.
         y: true class indices, shape ``(batch,)``.
 
     Divide by ``len(y)`` for the fraction correct.
@@ -88,12 +95,15 @@ def accuracy(y_hat: torch.Tensor, y: torch.Tensor) -> float:
             f"{y.shape[0]} labels; pass the predictions and labels of the same batch"
         )
     predictions = _predicted_classes(y_hat)
-    if predictions.is_floating_point() and not torch.equal(predictions, predictions.round()):
-        # d2l would cast these to integers and count nonsense; which threshold is
-        # right depends on what they are, so say so instead of guessing.
+    if predictions.is_floating_point():
+        # One float per example is a binary classifier's score (or a regression's
+        # output), even when it happens to be a whole number, as a zero-initialized
+        # model's 0.0 is. d2l would cast it to a class index and count nonsense;
+        # which threshold is right depends on what it is, so say so instead of guessing.
         raise ValueError(
-            "accuracy: y_hat holds one score per example, not class indices: threshold it first, "
-            "(y_hat > 0).long() for logits or (y_hat > 0.5).long() for probabilities"
+            "accuracy: y_hat holds one float per example, which is a score, not a class index: "
+            "threshold it first, (y_hat > 0).long() for logits or (y_hat > 0.5).long() for "
+            "probabilities; class indices must be an integer tensor (use .long())"
         )
     if predictions.shape != y.shape:
         raise ValueError(
@@ -125,6 +135,22 @@ def eval_mode(net: nn.Module | Callable) -> Iterator[None]:
         net.train(was_training)
 
 
+def forward(net: nn.Module | Callable[[torch.Tensor], torch.Tensor], X: torch.Tensor) -> torch.Tensor:
+    """``net(X)``, with a message that says what to do when the model and the batch are on different devices."""
+    try:
+        return net(X)
+    except RuntimeError as error:
+        if not _DEVICE_MISMATCH.search(str(error)):
+            raise
+        where = net_device(net)
+        held = f"its parameters are on {where}" if where is not None else "its parameters are elsewhere"
+        raise RuntimeError(
+            f"The model and the batch are on different devices: the batch is on {X.device}, {held}. "
+            "Move the model with net.to(device) before training, or pass the same device= to coursekit; "
+            "a from-scratch model's tensors must be created on (or moved to) that device too."
+        ) from error
+
+
 def batches_on(data_iter: Batches, device: torch.device | str | None) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
     """Yield the batches of ``data_iter`` moved to ``device`` (left as they are if ``None``)."""
     if device is None:
@@ -137,27 +163,59 @@ def batches_on(data_iter: Batches, device: torch.device | str | None) -> Iterato
         yield X, y
 
 
+class Evaluation(NamedTuple):
+    """What :func:`evaluate` measures: the mean loss per example (``None`` without a loss) and the accuracy.
+
+    Used in: what :func:`evaluate` returns (chapters 3 and 5 through ``evaluate_accuracy`` and ``evaluate_loss``).
+    """
+
+    loss: float | None
+    accuracy: float
+
+
+def evaluate(
+    net: nn.Module | Callable[[torch.Tensor], torch.Tensor],
+    data_iter: Batches,
+    loss: Callable[[torch.Tensor, torch.Tensor], torch.Tensor] | None = None,
+    device: torch.device | str | None = None,
+) -> Evaluation:
+    """Mean loss and accuracy of ``net`` over ``data_iter``, in one pass over the data.
+
+    ``loss`` may reduce with ``'none'``, ``'mean'`` or ``'sum'``: the loss
+    reported is the mean per example in every case. Batches move to ``device``
+    (default: the device of ``net``'s parameters); an ``nn.Module`` is
+    evaluated in eval mode and put back in the mode it was in.
+
+    Returns:
+        ``Evaluation(loss, accuracy)``, a named tuple: ``loss, acc = evaluate(...)``.
+
+    Used in: chapters 3 and 5, through :func:`evaluate_accuracy` and :func:`evaluate_loss`.
+    """
+    device = device if device is not None else net_device(net)
+    metric = Accumulator(3)  # summed loss, correct predictions, examples
+    with eval_mode(net), torch.no_grad():
+        for X, y in batches_on(data_iter, device):
+            y_hat = forward(net, X)
+            n = y.shape[0]
+            total = loss_sum(loss(y_hat, y), n, loss) if loss is not None else 0.0
+            metric.add(total, accuracy(y_hat, y), n)
+    if metric[2] == 0:
+        raise ValueError("evaluate: data_iter yielded no examples (a generator that was already read?)")
+    return Evaluation(metric[0] / metric[2] if loss is not None else None, metric[1] / metric[2])
+
+
 def evaluate_accuracy(
     net: nn.Module | Callable[[torch.Tensor], torch.Tensor],
     data_iter: Batches,
     device: torch.device | str | None = None,
 ) -> float:
-    """Fraction of correct predictions of ``net`` over ``data_iter``.
+    """Fraction of correct predictions of ``net`` over ``data_iter`` (d2l's ``evaluate_accuracy``).
 
-    Batches are moved to ``device`` (default: the device of ``net``'s
-    parameters; a plain function's batches stay where they are). An
-    ``nn.Module`` is evaluated in eval mode and put back in the mode it was in.
+    :func:`evaluate` without a loss; batches move to ``device`` as there.
 
     Used in: chapters 3 and 5.
     """
-    device = device if device is not None else net_device(net)
-    metric = Accumulator(2)  # correct predictions, predictions
-    with eval_mode(net), torch.no_grad():
-        for X, y in batches_on(data_iter, device):
-            metric.add(accuracy(net(X), y), y.numel())
-    if metric[1] == 0:
-        raise ValueError("evaluate_accuracy: data_iter yielded no examples")
-    return metric[0] / metric[1]
+    return evaluate(net, data_iter, None, device).accuracy
 
 
 def evaluate_loss(
@@ -166,26 +224,27 @@ def evaluate_loss(
     loss: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
     device: torch.device | str | None = None,
 ) -> float:
-    """Mean loss of ``net`` over ``data_iter``, per example.
+    """Mean loss of ``net`` over ``data_iter``, per example, whatever ``loss``'s reduction.
 
-    ``loss`` may reduce with ``'none'`` (one value per example) or ``'mean'``.
-    Batches move to ``device`` as in :func:`evaluate_accuracy`.
+    :func:`evaluate`'s loss; use that function when the accuracy is wanted too (one pass, not two).
 
     Used in: chapter 5.
     """
-    device = device if device is not None else net_device(net)
-    metric = Accumulator(2)  # sum of losses, number of examples
-    with eval_mode(net), torch.no_grad():
-        for X, y in batches_on(data_iter, device):
-            metric.add(loss_sum(loss(net(X), y), y.shape[0]), y.shape[0])
-    if metric[1] == 0:
-        raise ValueError("evaluate_loss: data_iter yielded no examples")
-    return metric[0] / metric[1]
+    return evaluate(net, data_iter, loss, device).loss
 
 
-def loss_sum(values: torch.Tensor, batch_size: int) -> torch.Tensor:
-    """The summed loss of a batch, whether ``values`` holds one loss per example or their mean.
+def sums_over_batch(loss: Callable) -> bool:
+    """True if ``loss`` reduces a batch to its sum (a loss module built with ``reduction='sum'``)."""
+    return getattr(loss, "reduction", None) == "sum"
 
-    A 0-dimensional ``values`` is taken as the mean (``reduction='mean'``).
+
+def loss_sum(values: torch.Tensor, batch_size: int, loss: Callable | None = None) -> torch.Tensor:
+    """The summed loss of a batch, whatever the reduction that produced ``values``.
+
+    ``values`` holds one loss per example (``reduction='none'``), or one number:
+    the batch's sum if ``loss`` is a module with ``reduction='sum'``, else its
+    mean (``reduction='mean'``, and any plain function that returns one number).
     """
-    return values.sum() if values.dim() > 0 else values * batch_size
+    if values.dim() > 0:
+        return values.sum()
+    return values if loss is not None and sums_over_batch(loss) else values * batch_size

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import math
+import os
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -217,6 +218,34 @@ def _set_margins(fig: Figure, xlabel: bool, ylabel: bool, title: bool) -> None:
     )
 
 
+def _values(v: Any) -> list:
+    """A number, a sequence of numbers or a tensor, as a list of Python numbers (or None)."""
+    if isinstance(v, torch.Tensor):
+        return v.detach().cpu().reshape(-1).tolist()
+    if isinstance(v, (str, bytes)) or not hasattr(v, "__iter__"):
+        return [v]
+    return [None if e is None else float(e) for e in v]
+
+
+def _checked_save_path(save_path: str | Path) -> Path:
+    """``save_path`` as a Path, after checking it can be written: fail now, not after a long run."""
+    path = Path(save_path).expanduser()
+    formats = Figure().canvas.get_supported_filetypes()
+    if path.suffix.lstrip(".").lower() not in formats:
+        raise ValueError(
+            f"Animator: cannot tell the image format of save_path={str(save_path)!r}: "
+            f"end it with one of {', '.join('.' + f for f in sorted(formats))}"
+        )
+    folder = path.parent
+    if not folder.is_dir():
+        raise FileNotFoundError(f"Animator: the folder of save_path={str(save_path)!r} does not exist: create {folder} first")
+    if not os.access(folder, os.W_OK):
+        raise PermissionError(f"Animator: the folder {folder} of save_path is not writable: choose another place")
+    if path.is_dir():
+        raise IsADirectoryError(f"Animator: save_path={str(save_path)!r} is a folder; give a file name such as progress.png")
+    return path
+
+
 class Animator:
     """Plot lines that grow point by point, for example while training (d2l's ``Animator``).
 
@@ -277,17 +306,17 @@ class Animator:
             raise ValueError(f"Animator: display must be 'auto', 'notebook', 'text' or 'none', got {display!r}")
         self.mode = ("notebook" if in_notebook() else "text") if display == "auto" else display
         self.legend = list(legend) if legend else []
+        self.save_path = _checked_save_path(save_path) if save_path is not None else None
         # A bare Figure, not pyplot: the notebook's inline backend must not show
         # a second, static copy at the end of the cell, and scripts need no GUI.
-        self.fig = Figure(figsize=figsize)
-        axes = self.fig.subplots(nrows, ncols)
-        _set_margins(self.fig, xlabel is not None, ylabel is not None, title is not None)
+        self._fig = Figure(figsize=figsize)
+        axes = self._fig.subplots(nrows, ncols)
+        _set_margins(self._fig, xlabel is not None, ylabel is not None, title is not None)
         self.axes = list(np.asarray(axes).flatten())
         self._config = (xlabel, ylabel, xlim, ylim, xscale, yscale, self.legend)
         self.xlabel = xlabel
         self.title = title
         self.fmts = fmts
-        self.save_path = Path(save_path) if save_path is not None else None
         self.X: list[list[float]] = []
         self.Y: list[list[float]] = []
         self.min_interval = min_interval
@@ -299,12 +328,27 @@ class Animator:
         self._last_draw = time.perf_counter() if min_interval > 0 else -math.inf
         self.renders = 0  # figures shown or saved so far
 
+    @property
+    def fig(self) -> Figure:
+        """The figure, with every point added so far (so ``animator.fig.savefig(...)`` works)."""
+        self._redraw()
+        return self._fig
+
     def add(self, x: float | Sequence[float], y: float | Sequence[float | None]) -> None:
-        """Add one point to each line (``y`` holds one value per line; ``None`` skips a line)."""
-        ys = list(y) if hasattr(y, "__len__") else [y]
-        xs = list(x) if hasattr(x, "__len__") else [x] * len(ys)
+        """Add one point to each line (``y`` holds one value per line; ``None`` skips a line).
+
+        Numbers may be Python numbers or tensors (a 0-d tensor, or a 1-d one with one value per line).
+        """
+        ys, xs = _values(y), _values(x)
+        if len(xs) == 1:
+            xs = xs * len(ys)  # one x for every line
         if len(xs) != len(ys):
             raise ValueError(f"Animator.add: {len(xs)} x-values for {len(ys)} y-values")
+        if self.legend and len(ys) != len(self.legend):
+            raise ValueError(
+                f"Animator.add: got {len(ys)} values but the legend names {len(self.legend)} lines "
+                f"({', '.join(self.legend)}); pass one value per legend entry (None to skip one)"
+            )
         if not self.X:
             self.X = [[] for _ in ys]
             self.Y = [[] for _ in ys]
@@ -357,14 +401,24 @@ class Animator:
 
     def to_svg(self) -> str:
         """The figure, with every point added so far, as SVG text."""
-        self._redraw()
         buffer = io.StringIO()
         self.fig.savefig(buffer, format="svg")
         return buffer.getvalue()
 
     def save(self, path: str | Path) -> Path:
         """Write the current figure to ``path`` (format from its suffix); return the path."""
-        self._redraw()
         path = Path(path)
         self.fig.savefig(path)
         return path
+
+    def show(self) -> Figure:
+        """Hand the figure to pyplot and show it, as ``plt.show()`` would; return it.
+
+        The Animator draws on a figure of its own, which pyplot does not know
+        (so that a notebook shows one figure, not two). In a script, call this
+        to open it in a window; afterwards ``plt.savefig`` and ``plt.gcf()`` see
+        it too. (With a backend that has no windows, such as Agg, pyplot warns.)
+        """
+        plt.figure(self.fig)
+        plt.show()
+        return self._fig

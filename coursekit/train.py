@@ -4,17 +4,15 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
 
 import torch
 from torch import nn
 
-from .data.resources import get_fashion_mnist_labels
-from .metrics import Accumulator, accuracy, batches_on, eval_mode, evaluate_accuracy, loss_sum
+from .metrics import Accumulator, accuracy, batches_on, eval_mode, evaluate, forward, loss_sum, sums_over_batch
 from .plotting import Animator, show_images
 from .utils import Timer, net_device
 
-__all__ = ["History", "sgd", "train_epoch_ch3", "progress_animator", "train_ch3", "predict_ch3"]
+__all__ = ["History", "Progress", "fit", "sgd", "train_epoch_ch3", "progress_animator", "train_ch3", "predict_ch3"]
 
 Net = nn.Module | Callable[[torch.Tensor], torch.Tensor]
 Loss = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
@@ -46,20 +44,52 @@ def sgd(params: Sequence[torch.Tensor], lr: float, batch_size: int) -> None:
             param.grad.zero_()
 
 
-@dataclass
 class History:
-    """Per-epoch record of a training run: one entry per epoch in each list.
+    """A training run's record, by name: one row per evaluation, one column per quantity.
 
-    Used in: chapter 3, as what ``train_ch3`` returns.
+    ``fit`` adds a row after every evaluation (each epoch, or every
+    ``eval_every`` steps) with the columns ``epoch`` (fractional between
+    epochs), ``step``, ``train_loss`` and ``train_acc`` (means over the steps
+    since the row before), ``<name>_loss`` and ``<name>_acc`` for the
+    evaluation set (``val`` or, in ``train_ch3``, ``test``), ``lr`` (an
+    optimizer's learning rate at that point), ``seconds`` (training time since
+    the row before) and ``eval_seconds``. Read a column as an attribute or by
+    name: ``history.train_loss``, ``history["val_acc"]``; ``len(history)`` is
+    the number of rows.
+
+    Used in: chapter 3, as what ``train_ch3`` returns; what ``fit`` returns.
     """
 
-    train_loss: list[float] = field(default_factory=list)
-    train_acc: list[float] = field(default_factory=list)
-    test_acc: list[float] = field(default_factory=list)
-    seconds: list[float] = field(default_factory=list)
+    def __init__(self) -> None:
+        self.columns: dict[str, list] = {}
+
+    def append(self, **values: float | int | None) -> None:
+        """Add one row; a column missing from it gets ``None``, a new column ``None`` in the rows before."""
+        rows = len(self)
+        for name in values.keys() - self.columns.keys():
+            self.columns[name] = [None] * rows
+        for name, column in self.columns.items():
+            column.append(values.get(name))
+
+    def __getitem__(self, name: str) -> list:
+        try:
+            return self.columns[name]
+        except KeyError:
+            raise KeyError(f"History has no column {name!r}; it has {sorted(self.columns)}") from None
+
+    def __getattr__(self, name: str) -> list:
+        if name.startswith("__") or name == "columns":
+            raise AttributeError(name)
+        try:
+            return self.columns[name]
+        except KeyError:
+            raise AttributeError(f"History has no column {name!r}; it has {sorted(self.columns)}") from None
 
     def __len__(self) -> int:
-        return len(self.train_loss)
+        return len(next(iter(self.columns.values()), []))
+
+    def __repr__(self) -> str:
+        return f"History({len(self)} rows: {', '.join(self.columns)})"
 
 
 def _learning_rate_hint(updater: Updater) -> str:
@@ -67,6 +97,41 @@ def _learning_rate_hint(updater: Updater) -> str:
         lrs = sorted({group["lr"] for group in updater.param_groups})
         return f"the learning rate ({', '.join(f'{lr:g}' for lr in lrs)}) is probably too large"
     return "the learning rate your updater uses is probably too large"
+
+
+def _check_loss_and_updater(loss: Loss, updater: Updater) -> None:
+    """Raise a ``TypeError`` that says what to pass, for the usual mix-ups of ``loss`` and ``updater``."""
+    if isinstance(loss, type):
+        raise TypeError(
+            f"loss is the class {loss.__name__}, not a loss: create one first, "
+            f"for example loss={loss.__name__}() (or {loss.__name__}(reduction='none'))"
+        )
+    if not callable(loss):
+        raise TypeError(f"loss must be a loss module or a function (y_hat, y) -> loss, got {type(loss).__name__}")
+    if isinstance(updater, type):
+        raise TypeError(
+            f"updater is the class {updater.__name__}, not an optimizer: create one first, "
+            f"for example updater={updater.__name__}(net.parameters(), lr=0.1)"
+        )
+    if isinstance(getattr(updater, "__self__", None), torch.optim.Optimizer):
+        raise TypeError(
+            f"updater is the optimizer's method .{updater.__name__}, not the optimizer: pass the "
+            "optimizer itself (updater=optimizer); coursekit calls zero_grad() and step() for you"
+        )
+    if not (isinstance(updater, torch.optim.Optimizer) or callable(updater)):
+        raise TypeError(
+            f"updater must be a torch.optim.Optimizer or a function updater(batch_size), got {type(updater).__name__}"
+        )
+
+
+def _check_reusable(data_iter: Batches, name: str, passes: int) -> None:
+    """Raise a ``TypeError`` if ``data_iter`` is an iterator (a generator, say) that can be read only once."""
+    if passes > 1 and iter(data_iter) is data_iter:
+        raise TypeError(
+            f"{name} is a one-pass iterator ({type(data_iter).__name__}): it is empty after the first "
+            f"epoch, and this run reads it {passes} times. Pass something that can be iterated again: "
+            "a loader (coursekit's or a torch DataLoader), or a list of (X, y) batches."
+        )
 
 
 def train_epoch_ch3(
@@ -84,8 +149,9 @@ def train_epoch_ch3(
         net: an ``nn.Module`` or a function mapping ``X`` to scores of shape
             ``(batch, num_classes)``.
         train_iter: yields ``(X, y)`` batches, ``y`` of shape ``(batch,)``.
-        loss: a loss with ``reduction='none'`` (one value per example) or
-            ``'mean'``; either is handled.
+        loss: a loss with ``reduction='none'`` (one value per example),
+            ``'mean'`` or ``'sum'``: the reported loss is the mean per example,
+            and an optimizer steps on the batch's mean, whichever it is.
         updater: a ``torch.optim.Optimizer`` (stepped on the mean loss) or a
             function ``updater(batch_size)`` that updates the parameters from
             the gradients of the *summed* loss, as ``sgd`` does.
@@ -98,33 +164,42 @@ def train_epoch_ch3(
 
     Used in: chapter 3.
     """
+    _check_loss_and_updater(loss, updater)
     if isinstance(net, nn.Module):
         net.train()
     device = device if device is not None else net_device(net)
     metric = Accumulator(3)  # summed loss, correct predictions, examples
     for batch, (X, y) in enumerate(batches_on(train_iter, device), start=1):
-        y_hat = net(X)
-        values = loss(y_hat, y)
-        n = y.shape[0]
-        total = float(loss_sum(values.detach(), n))
-        if not math.isfinite(total):
-            where = f"epoch {epoch}, batch {batch}" if epoch is not None else f"batch {batch}"
-            raise RuntimeError(
-                f"The training loss became {total} at {where}: {_learning_rate_hint(updater)}. "
-                "Try one 10 times smaller; also check that the inputs are scaled (for "
-                "example to [0, 1]) and that a hand-written loss never takes log(0)."
-            )
-        if isinstance(updater, torch.optim.Optimizer):
-            updater.zero_grad()
-            (values.mean() if values.dim() > 0 else values).backward()
-            updater.step()
-        else:
-            loss_sum(values, n).backward()
-            updater(n)
-        metric.add(total, accuracy(y_hat.detach(), y), n)
+        metric.add(*_train_step(net, X, y, loss, updater, f"epoch {epoch}, batch {batch}" if epoch is not None else f"batch {batch}"))
     if metric[2] == 0:
         raise ValueError("train_epoch_ch3: train_iter yielded no examples")
     return metric[0] / metric[2], metric[1] / metric[2]
+
+
+def _train_step(net: Net, X: torch.Tensor, y: torch.Tensor, loss: Loss, updater: Updater, where: str) -> tuple[float, float, int]:
+    """One minibatch step; return (summed loss, correct predictions, examples) of the batch, before the step."""
+    y_hat = forward(net, X)
+    values = loss(y_hat, y)
+    n = y.shape[0]
+    total = float(loss_sum(values.detach(), n, loss))
+    if not math.isfinite(total):
+        raise RuntimeError(
+            f"The training loss became {total} at {where}: {_learning_rate_hint(updater)}. "
+            "Try one 10 times smaller; also check that the inputs are scaled (for "
+            "example to [0, 1]) and that a hand-written loss never takes log(0)."
+        )
+    if isinstance(updater, torch.optim.Optimizer):
+        updater.zero_grad()
+        # The optimizer steps on the batch's mean loss, whatever the reduction.
+        if values.dim() > 0:
+            values.mean().backward()
+        else:
+            (values / n if sums_over_batch(loss) else values).backward()
+        updater.step()
+    else:
+        loss_sum(values, n, loss).backward()
+        updater(n)
+    return total, accuracy(y_hat.detach(), y), n
 
 
 def progress_animator(
@@ -161,8 +236,10 @@ def train_ch3(
 ) -> History:
     """Train for ``num_epochs`` and return the per-epoch history.
 
-    Unlike d2l's version nothing is asserted: the chapters check the returned
-    ``History`` themselves. With ``animate=True`` an :class:`Animator` shows the
+    d2l's function, as a thin wrapper over :func:`fit` with the test set as
+    the evaluation set. Unlike d2l's version nothing is asserted: the chapters
+    check the returned ``History`` (columns ``train_loss``, ``train_acc``,
+    ``test_loss``, ``test_acc``, ...) themselves. With ``animate=True`` an :class:`Animator` shows the
     train loss, train accuracy and test accuracy after every epoch (in a
     notebook one figure updates in place; in a script one line per epoch is
     printed).
@@ -176,31 +253,158 @@ def train_ch3(
             ``Animator`` (to save the figure, say); ``False`` shows nothing.
         ylim: y-range of the progress figure (default: fitted to the data).
 
+    Any error of training or plotting carries the History of the epochs
+    completed, as ``error.history``.
+
+    Raises:
+        TypeError: ``loss`` or ``updater`` is a class or a method instead of
+            an object, or an iterator that runs once is to be read again.
+
     Used in: chapter 3.
     """
     if not isinstance(num_epochs, int) or num_epochs < 1:
         raise ValueError(f"train_ch3: num_epochs must be an int of at least 1, got {num_epochs!r}")
-    device = device if device is not None else net_device(net)
     if isinstance(animate, Animator):
         animator: Animator | None = animate
     else:
         animator = progress_animator(num_epochs, ylim) if animate else None
+    callbacks = [Progress(("train_loss", "train_acc", "test_acc"), animator)] if animator is not None else []
+    return fit(net, train_iter, loss, updater, num_epochs, val_iter=test_iter, val_name="test", callbacks=callbacks, device=device)
+
+
+class Progress:
+    """A ``fit`` callback that draws chosen columns of the History with an :class:`Animator`.
+
+    After every row the Animator gets the row's ``epoch`` and the values of
+    ``fields``, by name; when training ends it is flushed. Without an
+    ``animator``, one is made with the fields as its legend and ``animator_options``.
+
+    Used in: ``train_ch3``; ``fit(..., callbacks=[Progress(("train_loss", "val_loss"))])``.
+    """
+
+    def __init__(self, fields: Sequence[str], animator: Animator | None = None, **animator_options) -> None:
+        self.fields = tuple(fields)
+        if animator is None:
+            animator = Animator(**{"xlabel": "epoch", "legend": list(self.fields), "min_interval": 1.0, **animator_options})
+        self.animator = animator
+
+    def __call__(self, history: History) -> None:
+        self.animator.add(history.epoch[-1], [history[name][-1] for name in self.fields])
+
+    def close(self) -> None:
+        self.animator.flush()
+
+
+def fit(
+    net: Net,
+    train_iter: Batches,
+    loss: Loss,
+    updater: Updater,
+    num_epochs: int,
+    *,
+    val_iter: Batches | None = None,
+    val_name: str = "val",
+    eval_every: int | None = None,
+    scheduler: torch.optim.lr_scheduler.LRScheduler | None = None,
+    callbacks: Sequence[Callable[[History], None]] = (),
+    device: torch.device | str | None = None,
+) -> History:
+    """Train ``net`` for ``num_epochs``, evaluating as it goes; return the :class:`History`.
+
+    The one training loop of the course: ``train_ch3`` is this function with
+    the test set as ``val_iter``. After every epoch (or every ``eval_every``
+    steps) it records the mean train loss and accuracy since the last record
+    and, with ``val_iter``, the loss and accuracy on it (one pass, see
+    :func:`~coursekit.metrics.evaluate`); then it calls each callback with the
+    History.
+
+    Args:
+        net, train_iter, loss, updater, device: as in :func:`train_epoch_ch3`.
+        num_epochs: at least 1.
+        val_iter: batches to evaluate on; choose hyperparameters on a
+            validation set, not the test set.
+        val_name: the prefix of its columns: ``val_loss``, ``val_acc``.
+        eval_every: record every this many steps (minibatches) instead of
+            once per epoch.
+        scheduler: a learning-rate scheduler stepped after every step.
+        callbacks: functions ``callback(history)`` called after every record
+            (a :class:`Progress` draws the curves); a callback's ``close()``,
+            if it has one, is called when training ends.
+
+    Any error of training, evaluation or a callback carries the History of
+    the records made so far, as ``error.history``.
+
+    Raises:
+        TypeError: as :func:`train_ch3`.
+
+    Used in: ``train_ch3`` (chapter 3).
+    """
+    if not isinstance(num_epochs, int) or isinstance(num_epochs, bool) or num_epochs < 1:
+        raise ValueError(f"fit: num_epochs must be an int of at least 1, got {num_epochs!r}")
+    if eval_every is not None and (not isinstance(eval_every, int) or eval_every < 1):
+        raise ValueError(f"fit: eval_every must be a positive number of steps, got {eval_every!r}")
+    _check_loss_and_updater(loss, updater)
+    _check_reusable(train_iter, "train_iter", num_epochs)
+    if val_iter is not None:
+        _check_reusable(val_iter, f"{val_name}_iter", num_epochs if eval_every is None else 2)
+    device = device if device is not None else net_device(net)
+    steps_per_epoch = len(train_iter) if hasattr(train_iter, "__len__") else None
     history = History()
-    for epoch in range(1, num_epochs + 1):
-        with Timer() as timer:
-            train_loss, train_acc = train_epoch_ch3(
-                net, train_iter, loss, updater, device=device, epoch=epoch
-            )
-            test_acc = evaluate_accuracy(net, test_iter, device)
-        history.train_loss.append(train_loss)
-        history.train_acc.append(train_acc)
-        history.test_acc.append(test_acc)
-        history.seconds.append(timer.times[-1])
-        if animator is not None:
-            animator.add(epoch, (train_loss, train_acc, test_acc))
-    if animator is not None:
-        animator.flush()
+    metric = Accumulator(3)  # since the last record: summed loss, correct predictions, examples
+    timer = Timer()
+    step = 0
+
+    def record(epoch: float) -> None:
+        train_seconds = timer.stop()
+        row = {"epoch": epoch, "step": step, "train_loss": metric[0] / metric[2], "train_acc": metric[1] / metric[2], "seconds": train_seconds}
+        if isinstance(updater, torch.optim.Optimizer):
+            row["lr"] = updater.param_groups[0]["lr"]
+        if val_iter is not None:
+            with Timer() as eval_timer:
+                row[f"{val_name}_loss"], row[f"{val_name}_acc"] = evaluate(net, val_iter, loss, device)
+            row["eval_seconds"] = eval_timer.times[-1]
+        history.append(**row)
+        metric.reset()
+        for callback in callbacks:
+            callback(history)
+        timer.start()
+
+    try:
+        for epoch in range(1, num_epochs + 1):
+            if isinstance(net, nn.Module):
+                net.train()  # evaluate() puts it back in the mode it found, but be explicit each epoch
+            for batch, (X, y) in enumerate(batches_on(train_iter, device), start=1):
+                step += 1
+                metric.add(*_train_step(net, X, y, loss, updater, f"epoch {epoch}, batch {batch}"))
+                if scheduler is not None:
+                    scheduler.step()
+                if eval_every is not None and step % eval_every == 0:
+                    record(step / steps_per_epoch if steps_per_epoch else float(epoch))
+            if metric[2] == 0 and (eval_every is None or step == 0):
+                raise ValueError(f"fit: train_iter yielded no examples in epoch {epoch}")
+            if eval_every is None:
+                record(float(epoch))
+        if eval_every is not None and metric[2] > 0:  # the steps after the last multiple of eval_every
+            record(step / steps_per_epoch if steps_per_epoch else float(num_epochs))
+        for callback in callbacks:
+            close = getattr(callback, "close", None)
+            if close is not None:
+                close()
+    except Exception as error:
+        # What was trained is not lost with the run: a plotting failure after an
+        # hour of training, say, still leaves the trained net and its History.
+        error.history = history  # type: ignore[attr-defined]
+        error.add_note(f"the History of the {len(history)} record(s) made before the error is in this exception's .history")
+        raise
     return history
+
+
+def _class_names(data_iter: Batches) -> Callable[[Iterable[int]], list[str]]:
+    """Index -> name from ``data_iter.dataset.classes`` when the loader has them, else the index itself."""
+    names = getattr(getattr(data_iter, "dataset", None), "classes", None)
+    if names:
+        return lambda indices: [names[i] for i in indices]
+    return lambda indices: [str(i) for i in indices]
 
 
 def predict_ch3(
@@ -208,13 +412,19 @@ def predict_ch3(
     test_iter: Batches,
     n: int = 6,
     *,
-    labels: Callable[[Iterable[int]], list[str]] = get_fashion_mnist_labels,
+    labels: Callable[[Iterable[int]], list[str]] | None = None,
     show: bool = True,
 ) -> tuple[list[str], list[str]]:
     """Predict the first ``n`` examples of ``test_iter``; return (true, predicted) label names.
 
     With ``show=True`` the images are drawn with the true label above the
     predicted one.
+
+    Args:
+        labels: a function from class indices to names (such as
+            ``get_fashion_mnist_labels``). By default the names come from the
+            loader (``test_iter.dataset.classes``, which coursekit's loaders
+            and torchvision's data sets have), else the indices are shown.
 
     Used in: chapter 3.
     """
@@ -225,6 +435,8 @@ def predict_ch3(
     device = net_device(net)
     with eval_mode(net), torch.no_grad():
         scores = net(X.to(device) if device is not None else X)
+    if labels is None:
+        labels = _class_names(test_iter)
     trues = labels(y.tolist())
     preds = labels(scores.argmax(dim=1).tolist())
     if show:

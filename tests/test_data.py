@@ -195,6 +195,25 @@ def test_a_new_shuffle_every_epoch_and_the_same_with_the_same_seed(tiny_loaders)
     assert again[1].tolist() == first
 
 
+def test_a_loader_has_what_dataloader_code_reads(tiny_loaders):
+    images, labels, _ = tiny_loaders
+    loader = coursekit.TensorLoader(images, labels, batch_size=4, shuffle=False, mean=0.5, std=0.25, classes=[f"c{i}" for i in range(10)])
+    assert len(loader.dataset) == 10 and loader.batch_size == 4 and len(loader) == 3
+    X0, y0 = loader.dataset[3]
+    X, y = next(iter(loader))
+    assert torch.equal(X0, X[3]) and y0 == int(y[3]) == 3, "an example is what its batch holds"
+    assert torch.equal(loader.dataset.targets, labels) and loader.dataset.classes[3] == "c3"
+    first_pass = [y.tolist() for _, y in loader]
+    assert [y.tolist() for _, y in loader] == first_pass, "every for loop starts a new pass"
+    plain = coursekit.TensorLoader(images, labels, batch_size=4, shuffle=False)
+    assert plain.dataset.classes == [str(i) for i in range(10)]
+
+
+def test_the_chapter_loaders_name_their_classes():
+    assert FASHION_MNIST.classes[9] == "ankle boot" and MNIST.classes == tuple("0123456789")
+    assert FASHION_MNIST.classes == coursekit.data.FASHION_MNIST_LABELS
+
+
 def test_test_iterator_is_in_order_unless_asked(tiny_loaders):
     images, labels, _ = tiny_loaders
     ordered = coursekit.TensorLoader(images, labels, batch_size=3, shuffle=False)
@@ -288,3 +307,28 @@ def test_two_processes_loading_into_an_empty_data_directory(real_mirror, tmp_pat
     assert sorted(p.name for p in folder.iterdir()) == sorted(FASHION_MNIST.files), "no temporary files left"
     for name, expected in FASHION_MNIST.sha256.items():
         assert fetch.verify_file(folder / name, expected)
+
+
+
+def test_a_validation_split_is_held_out_of_the_training_data(tiny_loaders):
+    _, _, root = tiny_loaders
+    from coursekit.data.loaders import _loaders  # the loaders of a data set, here the tiny one
+
+    coursekit.set_seed(5)
+    before = torch.get_rng_state()
+    splits = _loaders(DATASETS["tiny"], 2, None, root, None, False, None, validation=3)
+    assert torch.equal(torch.get_rng_state(), before), "the split leaves the global random state alone"
+    train_iter, val_iter, test_iter = splits
+    assert isinstance(splits, coursekit.data.DataSplits) and splits.val is val_iter
+    assert (len(train_iter.dataset), len(val_iter.dataset), len(test_iter.dataset)) == (7, 3, 4)
+    train, val = set(train_iter.dataset.targets.tolist()), set(val_iter.dataset.targets.tolist())
+    assert not train & val and train | val == set(range(10)), "every training example is in exactly one part"
+    assert train_iter.shuffle and not val_iter.shuffle and not test_iter.shuffle
+    again = _loaders(DATASETS["tiny"], 2, None, root, None, False, None, validation=3)
+    assert again.val.dataset.targets.tolist() == val_iter.dataset.targets.tolist(), "the same split every time"
+    other = {tuple(_loaders(DATASETS["tiny"], 2, None, root, None, False, None, validation=3, validation_seed=s).val.dataset.targets.tolist()) for s in range(1, 6)}
+    assert len(other) > 1, "another validation_seed draws another split"
+    assert len(_loaders(DATASETS["tiny"], 2, None, root, None, False, None)) == 2, "d2l's two-value call is unchanged"
+    for bad in (10, -1, 2.5, True):
+        with pytest.raises(ValueError, match="validation must be a number of examples between 1 and 9"):
+            _loaders(DATASETS["tiny"], 2, None, root, None, False, None, validation=bad)

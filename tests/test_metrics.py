@@ -26,14 +26,15 @@ def test_accuracy_refuses_binary_scores_instead_of_miscounting():
     with pytest.raises(ValueError, match="threshold it"):
         coursekit.accuracy(logits[:, None], y)
     assert coursekit.accuracy((logits > 0).long(), y) == 4.0
-    assert coursekit.accuracy(torch.tensor([1.0, 0.0, 1.0, 0.0]), y) == 4.0  # whole-number floats are class indices
+    with pytest.raises(ValueError, match="one float per example"):
+        coursekit.accuracy(torch.tensor([1.0, 0.0, 1.0, 0.0]), y)  # floats are scores, even whole ones
 
 
 def test_accuracy_rejects_mismatched_batches():
     with pytest.raises(ValueError, match="3 predictions but y holds 2 labels"):
         coursekit.accuracy(torch.zeros(3, 10), torch.zeros(2, dtype=torch.long))
     with pytest.raises(ValueError, match="cannot be compared.*squeeze"):
-        coursekit.accuracy(torch.zeros(2, 1), torch.zeros(2, dtype=torch.long))
+        coursekit.accuracy(torch.zeros(2, 1, dtype=torch.long), torch.zeros(2, dtype=torch.long))
 
 
 def test_accumulator():

@@ -122,3 +122,41 @@ def test_animator_in_a_kernel_keeps_one_figure_per_cell():
     svg = nb.cells[0].outputs[0].data["image/svg+xml"]
     first_line = re.search(r'<path d="(M [^"]*)"[^>]*style="fill: none; stroke: #1f77b4', svg)
     assert first_line and first_line.group(1).count(" L ") == 4
+
+
+def test_animator_refuses_values_its_legend_does_not_name():
+    animator = Animator(legend=["loss", "acc"], display="none")
+    with pytest.raises(ValueError, match="legend names 2 lines \\(loss, acc\\)"):
+        animator.add(1, (0.5, 0.8, 0.9))
+
+
+def test_animator_checks_its_save_path_when_created(tmp_path):
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        Animator(save_path=tmp_path / "missing" / "progress.png")
+    with pytest.raises(ValueError, match="image format"):
+        Animator(save_path=tmp_path / "progress.txt")
+    (tmp_path / "dir.png").mkdir()
+    with pytest.raises(IsADirectoryError):
+        Animator(save_path=tmp_path / "dir.png")
+    assert Animator(save_path=tmp_path / "progress.png").save_path == tmp_path / "progress.png"
+
+
+def test_animator_accepts_tensors_and_its_figure_is_always_current(tmp_path):
+    animator = Animator(legend=["loss", "acc"], display="none", min_interval=60)  # no redraw of its own
+    animator.add(torch.tensor(1), torch.tensor([0.5, 0.8]))
+    animator.add(2, (torch.tensor(0.25), torch.tensor(0.9)))
+    assert animator.Y[0] == [0.5, 0.25] and animator.Y[1] == pytest.approx([0.8, 0.9])
+    lines = animator.fig.axes[0].get_lines()  # drawn without a flush, save or display
+    assert [list(line.get_ydata()) for line in lines] == [animator.Y[0], animator.Y[1]]
+    animator.fig.savefig(tmp_path / "progress.png")
+    assert (tmp_path / "progress.png").stat().st_size > 1000
+
+
+def test_animator_show_hands_the_figure_to_pyplot(monkeypatch):
+    shown = []
+    monkeypatch.setattr(plt, "show", lambda *a, **k: shown.append(plt.gcf()))
+    animator = Animator(legend=["loss"], display="none")
+    animator.add(1, 0.5)
+    fig = animator.show()
+    assert shown == [fig] and plt.gcf() is fig
+    plt.close(fig)

@@ -186,9 +186,9 @@ def test_animated_training_in_a_script_prints_one_line_per_epoch(capsys):
 def test_predict_ch3_returns_label_names():
     net = nn.Sequential(nn.Flatten(), nn.Linear(784, 10))
     X, y = torch.rand(8, 1, 28, 28), torch.arange(8)
-    trues, preds = coursekit.predict_ch3(net, [(X, y)], n=6, show=False)
+    trues, preds = coursekit.predict_ch3(net, [(X, y)], n=6, show=False, labels=coursekit.get_fashion_mnist_labels)
     assert trues == coursekit.get_fashion_mnist_labels(range(6)) and len(preds) == 6
-    axes_before = coursekit.predict_ch3(net, [(X, y)], n=3)  # draws (headless)
+    axes_before = coursekit.predict_ch3(net, [(X, y)], n=3, labels=coursekit.get_fashion_mnist_labels)  # draws (headless)
     assert len(axes_before[0]) == 3
 
 

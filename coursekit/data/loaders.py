@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from typing import NamedTuple
 from pathlib import Path
 
 import torch
@@ -23,6 +24,8 @@ from .fetch import data_dir, ensure_dataset
 from .resources import DATASETS, FASHION_MNIST, MNIST, DatasetSpec
 
 __all__ = [
+    "DataSplits",
+    "ImageTensors",
     "TensorLoader",
     "load_data_fashion_mnist",
     "load_data_mnist",
@@ -57,6 +60,12 @@ class TensorLoader:
         shuffle: a new random order every pass.
         mean, std: if given, batches are normalized as ``(X - mean) / std``.
         device: where to keep the data and yield the batches.
+        classes: the name of each class, by index (``loader.dataset.classes``).
+
+    Where code written for a ``DataLoader`` touches it, it behaves as one:
+    ``len(loader)`` is the number of batches, ``loader.batch_size`` and
+    ``loader.dataset`` (with ``len()``, indexing, ``.targets`` and ``.classes``)
+    exist, and every ``for`` loop starts a new pass.
 
     Used in: chapters 3 and 5, as the iterators the loaders return; chapter 5
     also builds one over a subset of MNIST.
@@ -71,6 +80,7 @@ class TensorLoader:
         mean: float | None = None,
         std: float | None = None,
         device: torch.device | str | None = None,
+        classes: Sequence[str] | None = None,
     ) -> None:
         _check_batch_size(batch_size)
         if images.dtype != torch.uint8 or images.dim() != 4:
@@ -85,6 +95,19 @@ class TensorLoader:
         self.batch_size = batch_size
         self.shuffle = shuffle
         self.mean, self.std = mean, std
+        self.classes = tuple(classes) if classes is not None else None
+
+    @property
+    def dataset(self) -> ImageTensors:
+        """The examples this loader serves, as a data set (``len(loader.dataset)`` is their number)."""
+        return ImageTensors(self)
+
+    def transform(self, images: torch.Tensor) -> torch.Tensor:
+        """uint8 images as the float tensors a batch holds: in [0, 1], then normalized if asked."""
+        X = images.float().div_(255)
+        if self.mean is not None:
+            X.sub_(self.mean).div_(self.std)
+        return X
 
     @property
     def num_examples(self) -> int:
@@ -104,10 +127,7 @@ class TensorLoader:
                 idx = order[start : start + size]
                 # index_select is about twice as fast as images[idx] on the CPU.
                 X, y = self.images.index_select(0, idx), self.labels.index_select(0, idx)
-            X = X.float().div_(255)
-            if self.mean is not None:
-                X.sub_(self.mean).div_(self.std)
-            yield X, y
+            yield self.transform(X), y
 
     def __repr__(self) -> str:
         shape = tuple(self.images.shape[1:])
@@ -115,6 +135,35 @@ class TensorLoader:
             f"TensorLoader({self.num_examples} examples of shape {shape}, batch_size={self.batch_size}, "
             f"shuffle={self.shuffle}, device={self.device})"
         )
+
+
+class ImageTensors:
+    """The examples behind a :class:`TensorLoader`: what ``loader.dataset`` gives.
+
+    ``len()`` is the number of examples, ``[i]`` the ``(image, label)`` pair a
+    batch would hold, ``.targets`` every label and ``.classes`` the class names.
+    """
+
+    def __init__(self, loader: TensorLoader) -> None:
+        self._loader = loader
+
+    def __len__(self) -> int:
+        return self._loader.num_examples
+
+    def __getitem__(self, index: int) -> tuple[torch.Tensor, int]:
+        return self._loader.transform(self._loader.images[index]), int(self._loader.labels[index])
+
+    @property
+    def targets(self) -> torch.Tensor:
+        return self._loader.labels
+
+    @property
+    def classes(self) -> list[str]:
+        names = self._loader.classes
+        return list(names) if names is not None else [str(i) for i in range(int(self._loader.labels.max()) + 1)]
+
+    def __repr__(self) -> str:
+        return f"ImageTensors({len(self)} examples)"
 
 
 def _check_batch_size(batch_size: int) -> None:
@@ -175,6 +224,30 @@ def load_split(
     return _cached_split(spec.name, split, str(root_path.resolve()), _size(resize))
 
 
+class DataSplits(NamedTuple):
+    """The three loaders of a data set with a validation split: ``train_iter, val_iter, test_iter = ...``."""
+
+    train: TensorLoader
+    val: TensorLoader
+    test: TensorLoader
+
+
+def validation_indices(num_examples: int, validation: int, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
+    """(training indices, validation indices): ``validation`` examples held out at random, each part in order.
+
+    The draw uses a generator of its own, seeded with ``seed``: the split is the
+    same on every run and every machine, and it leaves PyTorch's global random
+    state (what ``set_seed`` fixes) untouched.
+    """
+    if isinstance(validation, bool) or not isinstance(validation, int) or not 0 < validation < num_examples:
+        raise ValueError(
+            f"validation must be a number of examples between 1 and {num_examples - 1} "
+            f"(the training set holds {num_examples}), got {validation!r}"
+        )
+    order = torch.randperm(num_examples, generator=torch.Generator().manual_seed(seed))
+    return order[validation:].sort().values, order[:validation].sort().values
+
+
 def _loaders(
     spec: DatasetSpec,
     batch_size: int,
@@ -183,12 +256,21 @@ def _loaders(
     device: torch.device | str | None,
     shuffle_test: bool,
     stats: tuple[float, float] | None,
-) -> tuple[TensorLoader, TensorLoader]:
+    validation: int = 0,
+    validation_seed: int = 0,
+) -> tuple[TensorLoader, TensorLoader] | DataSplits:
     _check_batch_size(batch_size)
     mean, std = stats if stats is not None else (None, None)
-    train = TensorLoader(*load_split(spec, "train", resize, root), batch_size, True, mean, std, device)
-    test = TensorLoader(*load_split(spec, "test", resize, root), batch_size, shuffle_test, mean, std, device)
-    return train, test
+
+    def loader(images: torch.Tensor, labels: torch.Tensor, shuffle: bool) -> TensorLoader:
+        return TensorLoader(images, labels, batch_size, shuffle, mean, std, device, spec.classes)
+
+    images, labels = load_split(spec, "train", resize, root)
+    test = loader(*load_split(spec, "test", resize, root), shuffle_test)
+    if not validation:
+        return loader(images, labels, True), test
+    train_idx, val_idx = validation_indices(len(labels), validation, validation_seed)
+    return DataSplits(loader(images[train_idx], labels[train_idx], True), loader(images[val_idx], labels[val_idx], False), test)
 
 
 def load_data_fashion_mnist(
@@ -198,7 +280,9 @@ def load_data_fashion_mnist(
     root: str | Path | None = None,
     device: torch.device | str | None = None,
     shuffle_test: bool = False,
-) -> tuple[TensorLoader, TensorLoader]:
+    validation: int = 0,
+    validation_seed: int = 0,
+) -> tuple[TensorLoader, TensorLoader] | DataSplits:
     """Fashion-MNIST as (train_iter, test_iter), the d2l chapter-3 signature, offline and fast.
 
     Args:
@@ -211,14 +295,22 @@ def load_data_fashion_mnist(
         device: keep the data on this device (for example a GPU) and yield
             batches there.
         shuffle_test: also shuffle the test set (it is read in order by default).
+        validation: hold out this many training examples, drawn at random, as
+            a validation set (for example 10_000); then three loaders are
+            returned. Choose epochs, learning rates and models on it, and use
+            the test set once, at the end.
+        validation_seed: which random draw makes the validation set (the
+            same on every run and machine, whatever the global seed).
 
     Returns:
-        Iterators yielding ``X`` float32 ``(batch, 1, 28, 28)`` in [0, 1] and
-        ``y`` int64 ``(batch,)``; the training one reshuffles every pass.
+        ``(train_iter, test_iter)``; with ``validation``, a :class:`DataSplits`
+        ``(train_iter, val_iter, test_iter)``. Each yields ``X`` float32
+        ``(batch, 1, 28, 28)`` in [0, 1] and ``y`` int64 ``(batch,)``; the
+        training one reshuffles every pass, the others read in order.
 
     Used in: chapter 3.
     """
-    return _loaders(FASHION_MNIST, batch_size, resize, root, device, shuffle_test, None)
+    return _loaders(FASHION_MNIST, batch_size, resize, root, device, shuffle_test, None, validation, validation_seed)
 
 
 def load_data_mnist(
@@ -229,8 +321,10 @@ def load_data_mnist(
     root: str | Path | None = None,
     device: torch.device | str | None = None,
     shuffle_test: bool = False,
-) -> tuple[TensorLoader, TensorLoader]:
-    """MNIST as (train_iter, test_iter), like :func:`load_data_fashion_mnist`.
+    validation: int = 0,
+    validation_seed: int = 0,
+) -> tuple[TensorLoader, TensorLoader] | DataSplits:
+    """MNIST as (train_iter, test_iter), like :func:`load_data_fashion_mnist` (``validation`` too).
 
     Args:
         normalize: ``False`` keeps pixels in [0, 1]; ``True`` standardizes with
@@ -247,7 +341,7 @@ def load_data_mnist(
         stats = (float(normalize[0]), float(normalize[1]))
     else:
         raise ValueError(f"normalize must be True, False or a (mean, std) pair, got {normalize!r}")
-    return _loaders(MNIST, batch_size, resize, root, device, shuffle_test, stats)
+    return _loaders(MNIST, batch_size, resize, root, device, shuffle_test, stats, validation, validation_seed)
 
 
 def _datasets(spec: DatasetSpec, cls: type, transform, root: str | Path | None):

@@ -29,6 +29,7 @@ class DatasetSpec:
         splits: ``"train"``/``"test"`` -> (images file, labels file).
         system_dirs: folders a system package installs the ``.gz`` files into.
         upstream: base URLs of the publishers' files (those torchvision uses).
+        classes: the name of each class, by index.
     """
 
     name: str
@@ -37,6 +38,7 @@ class DatasetSpec:
     splits: dict[str, tuple[str, str]]
     system_dirs: tuple[Path, ...]
     upstream: tuple[str, ...]
+    classes: tuple[str, ...] = tuple(str(digit) for digit in range(10))
 
     @property
     def files(self) -> list[str]:
@@ -64,6 +66,11 @@ MNIST = DatasetSpec(
     upstream=tuple(tv_datasets.MNIST.mirrors),
 )
 
+FASHION_MNIST_LABELS = (
+    "t-shirt", "trouser", "pullover", "dress", "coat",
+    "sandal", "shirt", "sneaker", "bag", "ankle boot",
+)  # fmt: skip
+
 FASHION_MNIST = DatasetSpec(
     name="fashion-mnist",
     folder="FashionMNIST",
@@ -77,14 +84,10 @@ FASHION_MNIST = DatasetSpec(
     # Debian's package dataset-fashion-mnist
     system_dirs=(Path("/usr/share/datasets/fashion-mnist"),),
     upstream=tuple(tv_datasets.FashionMNIST.mirrors),
+    classes=FASHION_MNIST_LABELS,
 )
 
 DATASETS = {spec.name: spec for spec in (MNIST, FASHION_MNIST)}
-
-FASHION_MNIST_LABELS = (
-    "t-shirt", "trouser", "pullover", "dress", "coat",
-    "sandal", "shirt", "sneaker", "bag", "ankle boot",
-)  # fmt: skip
 
 
 def get_fashion_mnist_labels(labels: Iterable[int]) -> list[str]:
