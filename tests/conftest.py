@@ -98,3 +98,9 @@ def _close_figures():
 def pytest_report_header(config):
     folder = _real_mirror()
     return f"data mirror: {folder or 'none (tests that need the real data sets are skipped)'}; COURSEKIT_DATA={os.environ.get('COURSEKIT_DATA', '(default)')}"
+
+
+@pytest.fixture
+def d2l():
+    """The d2l 0.17.6 reference for parity tests; only the tests that ask for it are skipped without it."""
+    return pytest.importorskip("d2l.torch", reason="the d2l reference is installed by `make test` (pip install --no-deps d2l==0.17.6)")

@@ -9,8 +9,6 @@ from torch import nn
 import coursekit
 from coursekit.metrics import batches_on, eval_mode, loss_sum
 
-d2l = pytest.importorskip("d2l.torch", reason="the d2l reference is installed by `make test` (pip install --no-deps d2l==0.17.6)")
-
 
 def test_accuracy_counts_correct_predictions():
     y_hat = torch.tensor([[0.1, 0.3, 0.6], [0.3, 0.2, 0.5]])
@@ -61,7 +59,7 @@ def _data(n=50, seed=0):
     return [(X[i : i + 16], y[i : i + 16]) for i in range(0, n, 16)]
 
 
-def test_parity_with_d2l_accuracy_accumulator_and_evaluate_accuracy():
+def test_parity_with_d2l_accuracy_accumulator_and_evaluate_accuracy(d2l):
     torch.manual_seed(0)
     net = nn.Sequential(nn.Linear(4, 3))
     data = _data()

@@ -14,7 +14,6 @@ from torch import nn
 
 import coursekit
 
-d2l = pytest.importorskip("d2l.torch", reason="the d2l reference is installed by `make test` (pip install --no-deps d2l==0.17.6)")
 
 NUM_INPUTS, NUM_CLASSES = 20, 4
 
@@ -36,7 +35,7 @@ def _d2l_quietly(fn, *args):
         return fn(*args)
 
 
-def test_parity_with_d2l_module_and_optimizer():
+def test_parity_with_d2l_module_and_optimizer(d2l):
     torch.manual_seed(0)
     net_ours = nn.Sequential(nn.Flatten(), nn.Linear(NUM_INPUTS, NUM_CLASSES))
     net_d2l = copy.deepcopy(net_ours)
@@ -69,7 +68,7 @@ def _cross_entropy(y_hat, y):
     return -torch.log(y_hat[range(len(y_hat)), y])
 
 
-def test_parity_with_d2l_function_net_and_custom_updater():
+def test_parity_with_d2l_function_net_and_custom_updater(d2l):
     net_ours, params_ours = _scratch_model()
     net_d2l, params_d2l = _scratch_model()
     data = _batches()
@@ -153,7 +152,7 @@ def test_training_raises_no_warning():
     assert "trained" in result.stdout and result.stderr == ""
 
 
-def test_d2l_warns_where_coursekit_does_not():
+def test_d2l_warns_where_coursekit_does_not(d2l):
     # The fault the issue names: d2l's train_epoch_ch3 converts a tensor that requires grad.
     result = _train_in_fresh_process(
         "import d2l.torch as d2l\nd2l.train_epoch_ch3(net, data, nn.CrossEntropyLoss(), torch.optim.SGD(net.parameters(), lr=0.1))"
