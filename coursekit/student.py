@@ -16,8 +16,11 @@ top to bottom. Outputs are cleared.
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import re
 import sys
+import tempfile
 from pathlib import Path
 
 import nbformat
@@ -77,28 +80,78 @@ def student_edition(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     return edition
 
 
+def _read_notebook(path: str | Path) -> nbformat.NotebookNode:
+    """The notebook at ``path`` (as version 4); ValueError saying in one line what is wrong with the file."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError as error:
+        raise ValueError("no such file") from error
+    except IsADirectoryError as error:
+        raise ValueError("is a folder, not a notebook") from error
+    except (OSError, UnicodeDecodeError) as error:
+        raise ValueError(f"cannot be read ({error})") from error
+    if not text.strip():
+        raise ValueError("is empty, not a notebook")
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise ValueError(f"is not a notebook: invalid JSON ({error})") from error
+    if not isinstance(data, dict) or not isinstance(data.get("cells"), list) or not isinstance(data.get("nbformat"), int):
+        raise ValueError("is not a Jupyter notebook (it needs 'nbformat' and a list of 'cells')")
+    try:
+        return nbformat.reads(text, as_version=4)
+    except (nbformat.ValidationError, KeyError, TypeError, AttributeError) as error:  # nbformat's ways to fail
+        raise ValueError(f"is not a valid notebook ({str(error).splitlines()[0]})") from error
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    return a.exists() and b.exists() and os.path.samefile(a, b)
+
+
 def write_student_edition(path: str | Path, out_dir: str | Path) -> Path:
     """Write the student edition of the notebook ``path`` into ``out_dir``; return its path.
+
+    Raises:
+        ValueError: ``path`` is not a valid notebook, or the output would be
+            ``path`` itself (the same folder, or a hard or symbolic link to it).
 
     Used in: ``make student``.
     """
     path, out_dir = Path(path), Path(out_dir)
-    edition = student_edition(nbformat.read(path, as_version=4))
-    out_dir.mkdir(parents=True, exist_ok=True)
+    edition = student_edition(_read_notebook(path))
     target = out_dir / path.name
-    if target.resolve() == path.resolve():
-        raise ValueError(f"{target} would overwrite the chapter itself; choose another output folder")
-    nbformat.write(edition, target)
+    if target.resolve() == path.resolve() or _same_file(target, path):
+        raise ValueError(f"{target} is the chapter itself (or a link to it); choose another output folder")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    # A new file renamed into place: writing into an existing one would also change every hard link to it.
+    with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=out_dir, suffix=".part", delete=False) as out:
+        nbformat.write(edition, out)
+    os.replace(out.name, target)
     return target
 
 
 def main(argv: list[str] | None = None) -> int:
+    """``python -m coursekit.student``: the exit status, 2 (with one line saying why) on bad input."""
     parser = argparse.ArgumentParser(prog="python -m coursekit.student", description=__doc__.splitlines()[0])
     parser.add_argument("notebooks", nargs="+", type=Path, help="chapter notebooks")
     parser.add_argument("-o", "--out", type=Path, required=True, help="folder for the student editions")
     args = parser.parse_args(argv)
+    for path in args.notebooks:  # every input checked before anything is written
+        try:
+            student_edition(_read_notebook(path))
+        except ValueError as error:
+            print(f"{parser.prog}: {path}: {error}", file=sys.stderr)
+            return 2
+        target = args.out / path.name
+        if clash := next((p for p in args.notebooks if _same_file(target, p)), None):
+            print(f"{parser.prog}: {target} is the same file as the input {clash} (a link); choose another output folder", file=sys.stderr)
+            return 2
     for path in args.notebooks:
-        target = write_student_edition(path, args.out)
+        try:
+            target = write_student_edition(path, args.out)
+        except (OSError, ValueError) as error:
+            print(f"{parser.prog}: {path}: cannot write its edition: {error}", file=sys.stderr)
+            return 1
         print(f"{path} -> {target}")
     return 0
 

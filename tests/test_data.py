@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import gzip
-import hashlib
 import os
 import subprocess
 import sys
@@ -92,26 +91,6 @@ def test_the_system_package_folder_is_a_source(tiny, tmp_path, monkeypatch):
     assert (folder / "train-labels-idx1-ubyte").read_bytes() == tiny.files["train-labels-idx1-ubyte"]
 
 
-def test_an_interrupted_copy_leaves_nothing_that_passes_as_complete(tmp_path):
-    class Broken:
-        def __init__(self, data: bytes) -> None:
-            self.data, self.pos = data, 0
-
-        def read(self, n: int = -1) -> bytes:
-            if self.pos > len(self.data) // 2:
-                raise ConnectionResetError("connection lost half-way")
-            chunk = self.data[self.pos : self.pos + (1000 if n < 0 else min(n, 1000))]
-            self.pos += len(chunk)
-            return chunk
-
-    content = os.urandom(50_000)
-    dest = tmp_path / "file"
-    with pytest.raises(ConnectionResetError):
-        fetch._copy_verified(Broken(gzip.compress(content)), None, dest, hashlib.sha256(content).hexdigest(), True, False)
-    assert not dest.exists()
-    assert list(tmp_path.iterdir()) == []
-
-
 def test_no_source_at_all_gives_one_clear_error(tiny, tmp_path, monkeypatch):
     spec = dataclasses.replace(FASHION_MNIST, system_dirs=(tmp_path / "none",), upstream=("http://127.0.0.1:9/",))
     monkeypatch.setitem(DATASETS, "fashion-mnist", spec)
@@ -133,7 +112,7 @@ def test_an_unreachable_host_is_tried_once_not_once_per_file(tiny, tmp_path):
         ensure_dataset("tiny", tmp_path / "data", verbose=False)
     message = str(info.value)
     assert message.count("Connection refused") == 1
-    assert message.count("upstream http://127.0.0.1:9/ skipped (unreachable)") == 3
+    assert message.count("upstream http://127.0.0.1:9/ skipped (127.0.0.1:9 unreachable earlier in this call)") == 3
 
 
 def test_mirrors_are_split_by_pathsep_keeping_urls_whole(monkeypatch):
@@ -232,6 +211,60 @@ def test_bad_arguments(tiny_loaders):
         load_split(DATASETS["tiny"], "validation", root=root)
 
 
+def test_changing_a_split_in_place_changes_no_loader(tiny, tiny_loaders):
+    """Case 11: load_split gives copies; the tensors the loaders share stay as they were."""
+    from coursekit.data.loaders import _loaders  # the loaders of a data set, here the tiny one
+
+    images, labels, root = tiny_loaders
+    original = images.clone()
+    older, older_test = _loaders(tiny.spec, 10, None, root, None, False, None)
+    images.zero_()
+    labels.fill_(7)
+    next(iter(older_test))[1].fill_(9)  # a batch's labels, read in order
+    older.dataset.targets.fill_(9)
+    assert load_split(tiny.spec, "test", root=root)[1].tolist() == [3, 1, 4, 1]
+    newer, _ = _loaders(tiny.spec, 10, None, root, None, False, None)
+    again, again_labels = load_split(tiny.spec, "train", root=root)
+    assert torch.equal(again, original) and again_labels.tolist() == list(range(10))
+    for loader in (older, newer):
+        assert torch.equal(loader.images, original) and sorted(loader.dataset.targets.tolist()) == list(range(10))
+
+
+def test_normalize_needs_a_positive_std(real_mirror, tmp_path_factory):
+    """Case 10: normalize=(mean, 0.0) would divide every pixel by zero."""
+    root = tmp_path_factory.getbasetemp() / "real-data"
+    for bad in ((0.1307, 0.0), (0.1307, -1.0), (0.1307, float("nan")), (0.1, 0.2, 0.3), ("0.1", 0.3)):
+        with pytest.raises(ValueError, match="normalize"):
+            coursekit.load_data_mnist(8, normalize=bad, root=root)
+    with pytest.raises(ValueError, match="std positive"):
+        coursekit.TensorLoader(torch.zeros(2, 1, 2, 2, dtype=torch.uint8), torch.zeros(2, dtype=torch.int64), 2, False, mean=0.5, std=0.0)
+
+
+@pytest.mark.parametrize("resize", [28.0, True, "28", (28, 28.5), (28,)])
+def test_resize_of_the_wrong_type_names_resize(tiny_loaders, resize):
+    """Case 12: a TypeError that names the argument, not one from deep inside torch."""
+    _, _, root = tiny_loaders
+    with pytest.raises(TypeError, match="^resize must be an int"):
+        load_split(DATASETS["tiny"], "train", resize=resize, root=root)
+
+
+def test_a_resize_that_does_not_fit_in_memory_is_refused_with_the_numbers(tiny_loaders, monkeypatch):
+    """Case 13: refused before allocating, saying how much it needs and how much there is."""
+    _, _, root = tiny_loaders
+    from coursekit.data import loaders
+
+    monkeypatch.setattr(loaders, "_available_memory", lambda: 1_000_000)
+    with pytest.raises(ValueError, match=r"^resize=1000x1000 needs about 90 MB of memory .* but 1 MB is available"):
+        load_split(DATASETS["tiny"], "train", resize=1000, root=root)
+    assert load_split(DATASETS["tiny"], "train", resize=10, root=root)[0].shape == (10, 1, 10, 10), "a small one fits"
+
+
+def test_root_must_be_a_path(tiny):
+    for bad in (5, "", b"data"):
+        with pytest.raises(TypeError, match="root must be a folder path"):
+            load_split(tiny.spec, "train", root=bad)
+
+
 def test_labels_text():
     assert coursekit.get_fashion_mnist_labels([0, 9, 6]) == ["t-shirt", "ankle boot", "shirt"]
     assert coursekit.get_fashion_mnist_labels(torch.tensor([1, 8])) == ["trouser", "bag"]
@@ -326,7 +359,8 @@ def test_a_validation_split_is_held_out_of_the_training_data(tiny_loaders):
     assert train_iter.shuffle and not val_iter.shuffle and not test_iter.shuffle
     again = _loaders(DATASETS["tiny"], 2, None, root, None, False, None, validation=3)
     assert again.val.dataset.targets.tolist() == val_iter.dataset.targets.tolist(), "the same split every time"
-    other = {tuple(_loaders(DATASETS["tiny"], 2, None, root, None, False, None, validation=3, validation_seed=s).val.dataset.targets.tolist()) for s in range(1, 6)}
+    draws = (_loaders(DATASETS["tiny"], 2, None, root, None, False, None, validation=3, validation_seed=s) for s in range(1, 6))
+    other = {tuple(splits.val.dataset.targets.tolist()) for splits in draws}
     assert len(other) > 1, "another validation_seed draws another split"
     assert len(_loaders(DATASETS["tiny"], 2, None, root, None, False, None)) == 2, "d2l's two-value call is unchanged"
     for bad in (10, -1, 2.5, True):

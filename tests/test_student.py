@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from coursekit.student import main, student_edition
+from coursekit.student import main, student_edition, write_student_edition
 
 NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 md, code = nbformat.v4.new_markdown_cell, nbformat.v4.new_code_cell
@@ -64,10 +67,10 @@ def test_every_chapter_has_a_student_edition_without_answers(path, tmp_path):
     text = "\n".join(c.source for c in edition.cells)
     assert "{solution" not in text
     assert text.count("{exercise}") == "\n".join(c.source for c in original.cells).count("{exercise}") >= 4
-    # Code cells are the chapter's, in order; solution cells are gone.
+    # Exactly the chapter's code cells without the solution tag, in order: none dropped, none left.
     kept = [c.source for c in edition.cells if c.cell_type == "code"]
-    originals = [c.source for c in original.cells if c.cell_type == "code"]
-    assert kept == [s for s in originals if s in kept]
+    expected = [c.source for c in original.cells if c.cell_type == "code" and "solution" not in c.metadata.get("tags", [])]
+    assert kept == expected
     assert not any("solution" in c.metadata.get("tags", []) for c in edition.cells)
 
 
@@ -78,3 +81,67 @@ def test_a_whole_student_edition_runs(tmp_path):
     main([str(path), "-o", str(tmp_path)])
     edition = nbformat.read(target, as_version=4)
     NotebookClient(edition, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}).execute()
+
+
+def _instructor_copy(tmp_path: Path) -> Path:
+    chapter = tmp_path / "instructor" / "09_chapter.ipynb"
+    chapter.parent.mkdir()
+    nbformat.write(_chapter_like(), chapter)
+    return chapter
+
+
+@pytest.mark.parametrize("link", [os.link, os.symlink], ids=["hard-link", "symbolic-link"])
+def test_an_output_that_is_a_link_to_the_chapter_is_refused(tmp_path, capsys, link):
+    """Case 14: a link to the chapter in the output folder would overwrite the instructor's copy."""
+    chapter = _instructor_copy(tmp_path)
+    before = chapter.read_bytes()
+    (tmp_path / "handout").mkdir()
+    link(chapter, tmp_path / "handout" / chapter.name)
+    assert main([str(chapter), "-o", str(tmp_path / "handout")]) == 2
+    err = capsys.readouterr().err
+    assert len(err.splitlines()) == 1 and "is the same file as the input" in err
+    assert chapter.read_bytes() == before, "the instructor's notebook is untouched"
+    with pytest.raises(ValueError, match="the chapter itself"):
+        write_student_edition(chapter, tmp_path / "handout")
+    assert chapter.read_bytes() == before
+
+
+def test_an_edition_does_not_write_through_a_hard_link_to_another_file(tmp_path):
+    chapter = _instructor_copy(tmp_path)
+    other = tmp_path / "elsewhere.ipynb"
+    other.write_text("keep me")
+    (tmp_path / "handout").mkdir()
+    os.link(other, tmp_path / "handout" / chapter.name)
+    target = write_student_edition(chapter, tmp_path / "handout")
+    assert other.read_text() == "keep me" and len(nbformat.read(target, as_version=4).cells) == 6
+
+
+@pytest.mark.parametrize(
+    "content, reason",
+    [
+        (None, "no such file"),
+        ("", "is empty, not a notebook"),
+        ("{not json", "is not a notebook: invalid JSON"),
+        ("[1, 2]", "is not a Jupyter notebook"),
+        ('{"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [{"source": 1}]}', "is not a valid notebook"),
+    ],
+    ids=["missing", "empty", "not-json", "not-a-notebook", "invalid-cell"],
+)
+def test_bad_input_gives_one_line_and_status_2(tmp_path, capsys, content, reason):
+    """Case 15: one line naming the file and what is wrong with it, no traceback."""
+    bad = tmp_path / "03_chapter.ipynb"
+    if content is not None:
+        bad.write_text(content)
+    good = _instructor_copy(tmp_path)
+    assert main([str(good), str(bad), "-o", str(tmp_path / "out")]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and err.splitlines() == [err.strip()] and err.startswith(f"python -m coursekit.student: {bad}: {reason}")
+    assert not (tmp_path / "out").exists(), "nothing is written when an input is bad"
+
+
+def test_the_command_exits_with_status_2_on_bad_input(tmp_path):
+    empty = tmp_path / "empty.ipynb"
+    empty.touch()
+    command = [sys.executable, "-m", "coursekit.student", str(empty), "-o", str(tmp_path / "out")]
+    run = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    assert (run.returncode, run.stderr) == (2, f"python -m coursekit.student: {empty}: is empty, not a notebook\n")

@@ -1,7 +1,8 @@
 """``python -m coursekit.data``: fetch and verify the course's data sets.
 
 Run it once online (or with ``COURSEKIT_MIRRORS`` set) and the chapters then
-run offline. Exit status 1, with the reasons, if a data set cannot be provided.
+run offline. Every data set named is tried; exit status 1, with the reasons,
+if any of them cannot be provided.
 """
 
 from __future__ import annotations
@@ -9,26 +10,31 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .fetch import DataUnavailableError, data_dir, ensure_dataset, mirrors
+from .fetch import DataDirectoryError, DataUnavailableError, data_dir, ensure_dataset, mirrors
 from .resources import DATASETS
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Fetch and verify the data sets named in ``argv`` (default: all); return the exit status."""
     parser = argparse.ArgumentParser(prog="python -m coursekit.data", description=__doc__.splitlines()[0])
     parser.add_argument("names", nargs="*", default=sorted(DATASETS), help=f"data sets (default: all of {sorted(DATASETS)})")
     parser.add_argument("--root", default=None, help="data directory (default: COURSEKIT_DATA or the documented default)")
     args = parser.parse_args(argv)
-    root = args.root or data_dir()
+    root = data_dir(args.root)
     print(f"data directory: {root}")
     print(f"mirrors (COURSEKIT_MIRRORS): {mirrors() or 'none'}")
+    failed = []
     for name in args.names:
         try:
             folder = ensure_dataset(name, root)
-        except (DataUnavailableError, ValueError) as error:
-            print(f"\n{error}", file=sys.stderr)
-            return 1
+        except (DataUnavailableError, DataDirectoryError, ValueError) as error:
+            print(f"\n{error}\n", file=sys.stderr)
+            failed.append(name)
+            continue
         print(f"{name}: verified in {folder}")
-    return 0
+    if failed:
+        print(f"coursekit: could not provide {', '.join(failed)} (the reasons are above)", file=sys.stderr)
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

@@ -1,49 +1,67 @@
-"""Make a data set's files available in the data directory: find, verify, copy.
+"""Make a data set's files present and verified in the data directory.
 
-Sources are tried in order until one gives a file whose decompressed content
-has the expected sha256:
+A file is present once its decompressed content has the sha256 in the data
+set's :class:`DatasetSpec`. A missing file comes from the first source with a
+good copy, trying ``<file>.gz`` and then ``<file>`` in each:
 
-1. the local mirrors in ``COURSEKIT_MIRRORS`` (folders or base URLs, separated
-   by ``os.pathsep``), laid out as ``<mirror>/<data set>/<file>.gz``;
-2. the folders a system package installs (Debian's ``dataset-fashion-mnist``);
-3. the publishers' URLs that torchvision uses.
+0. the data directory itself (the published ``.gz`` files, put there by hand);
+1. the mirrors in ``COURSEKIT_MIRRORS`` (see :func:`mirrors`), as ``<mirror>/<data set>/``;
+2. the folder a system package installs (Debian's ``dataset-fashion-mnist``);
+3. the publishers' URLs.
 
-Every write goes to a temporary file in the target folder and is renamed into
-place only once verified, so an interrupted copy never leaves a file that later
-passes as complete, and two processes fetching at once cannot corrupt it.
+A file is written to ``.<file>.part`` and renamed into place once verified.
+One process per data set fetches while others wait (a file lock); it first
+removes the parts a killed process left behind.
 """
 
 from __future__ import annotations
 
+import errno
 import gzip
 import hashlib
 import http.client
 import os
 import re
-import sys
-import tempfile
+import time
 import urllib.error
 import urllib.request
 import zlib
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from urllib.parse import urlsplit
+
+import platformdirs
+from filelock import FileLock
 
 from .resources import DATASETS, DatasetSpec
 
-__all__ = ["data_dir", "mirrors", "raw_folder", "ensure_dataset", "verify_file", "DataUnavailableError"]
+__all__ = ["data_dir", "mirrors", "raw_folder", "ensure_dataset", "verify_file", "DataUnavailableError", "DataDirectoryError"]
 
 CHUNK = 1 << 20
-URL_TIMEOUT_S = 30
+TIMEOUT_S = 10.0  # the longest wait for a host: to connect, or between two parts of its answer
+RETRY_AFTER_S = 1.0  # the pause before the one retry after a 5xx, a 429 or a time-out
+DEADLINE_S = 900.0  # one ensure_dataset call's network time: a slow trickle cannot go on forever
 _REPO_ROOT = Path(__file__).resolve().parents[2]
+_MIRROR_SYNTAX = (
+    "entries separated by os.pathsep (':' on Linux and macOS, ';' on Windows); a URL keeps its "
+    "'://' and ':port' (http://host:8000/data:/srv/data is a URL, then a folder); write a ':' "
+    "inside a URL's path as %3A"
+)
+# A URL entry of COURSEKIT_MIRRORS: scheme://host[:port][/path without ':'].
+_ENTRY = re.compile(r"(?P<entry>[A-Za-z][\w+.-]*://(?:\[[^\]]*\]|[^/:]*)(?::\d+)?[^:]*|[^:]*)(?::|$)")
+_verified: dict[tuple[DatasetSpec, Path], tuple] = {}  # (spec, raw folder) -> its files' stat, once verified
 
 
 class DataUnavailableError(RuntimeError):
     """No source could provide a verified copy of a data file; the message says how to fix it.
 
-    Used in: the loaders (chapters 3 and 5), when the data cannot be found.
+    Used in: chapters 3 and 5 through ``load_data_fashion_mnist`` and ``load_data_mnist``, when the data cannot be found.
+    """
+
+
+class DataDirectoryError(RuntimeError):
+    """The data directory cannot be written (permissions, a file in the way, a full disk).
+
+    Used in: chapters 3 and 5 through ``load_data_fashion_mnist`` and ``load_data_mnist``, when the data must be fetched.
     """
 
 
@@ -51,320 +69,260 @@ class VerificationError(ValueError):
     """A file's content is not what the checksum table expects."""
 
 
-def _user_cache_dir() -> Path:
-    if sys.platform == "win32":
-        base = Path(os.environ.get("LOCALAPPDATA", Path.home() / "AppData" / "Local"))
-        return base / "coursekit" / "data"
-    if sys.platform == "darwin":
-        return Path.home() / "Library" / "Caches" / "coursekit"
-    return Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "coursekit"
+class _Unreachable(Exception):
+    """A host could not be reached (refused, no route, timed out): skip it for the rest of the call."""
 
 
-def _inside_repository() -> bool:
-    return (_REPO_ROOT / "pyproject.toml").is_file() and (_REPO_ROOT / "notebooks").is_dir()
+def data_dir(root: str | os.PathLike | None = None) -> Path:
+    """The data directory, absolute: ``root`` if given (``~`` expanded), else the default.
 
-
-def data_dir() -> Path:
-    """The one data directory, whatever folder the code runs from.
-
-    ``COURSEKIT_DATA`` if set; else ``data/`` at the course repository's root
-    when coursekit runs from a checkout (``pip install -e .``); else a user
-    cache folder (``~/.cache/coursekit`` on Linux, ``~/Library/Caches/coursekit``
-    on macOS, ``%LOCALAPPDATA%\\coursekit\\data`` on Windows).
+    The default is ``COURSEKIT_DATA`` if set; else ``data/`` at the course
+    repository's root when coursekit runs from a checkout (``pip install -e .``);
+    else the user cache folder (``~/.cache/coursekit`` on Linux,
+    ``~/Library/Caches/coursekit`` on macOS, ``%LOCALAPPDATA%\\coursekit\\Cache`` on Windows).
 
     Used in: every chapter that loads data, through the loaders.
     """
-    configured = os.environ.get("COURSEKIT_DATA")
-    if configured:
-        return Path(configured).expanduser().resolve()
-    if _inside_repository():
-        return _REPO_ROOT / "data"
-    return _user_cache_dir()
+    if root is None:
+        inside_repository = (_REPO_ROOT / "pyproject.toml").is_file() and (_REPO_ROOT / "notebooks").is_dir()
+        default = _REPO_ROOT / "data" if inside_repository else platformdirs.user_cache_path("coursekit", appauthor=False)
+        root = os.environ.get("COURSEKIT_DATA") or default
+    if not isinstance(root, (str, os.PathLike)) or not str(root):
+        raise TypeError(f"root must be a folder path (a non-empty str or pathlib.Path), got {root!r}")
+    return Path(root).expanduser().resolve()
 
 
 def mirrors() -> list[str]:
-    """The local mirrors named in ``COURSEKIT_MIRRORS`` (folders or base URLs), in order.
+    """The mirrors named in ``COURSEKIT_MIRRORS`` (folders or URLs), in order.
 
     Entries are separated by ``os.pathsep`` (``:`` on Linux and macOS, ``;`` on
-    Windows); on Linux and macOS the ``:`` of a URL's scheme or port does not split.
+    Windows). A URL keeps its ``://`` and its ``:port``: its entry ends at the
+    first ``:`` after the host and port, so write a ``:`` in a URL's path as ``%3A``.
+
+    Used in: ``ensure_dataset``; ``python -m coursekit.data`` prints them.
     """
     value = os.environ.get("COURSEKIT_MIRRORS", "")
-    if os.pathsep == ":":
-        parts = re.split(r":(?!//)(?!\d+(?:/|$))", value)
-    else:
-        parts = value.split(os.pathsep)
+    parts = value.split(os.pathsep) if os.pathsep != ":" else [m["entry"] for m in _ENTRY.finditer(value)]
     return [part.strip() for part in parts if part.strip()]
 
 
-def raw_folder(spec: DatasetSpec, root: str | Path | None = None) -> Path:
-    """``<root>/<folder>/raw``: where torchvision's MNIST classes look for the files."""
-    return Path(root if root is not None else data_dir()) / spec.folder / "raw"
+def raw_folder(spec: DatasetSpec, root: str | os.PathLike | None = None) -> Path:
+    """``<root>/<folder>/raw``: where torchvision's MNIST classes look for the files.
 
-
-# ---------------------------------------------------------------- sources ---
-
-
-def _is_url(location: str) -> bool:
-    return location.startswith(("http://", "https://", "file://"))
-
-
-@dataclass(frozen=True)
-class Source:
-    """A place that may hold ``<file>.gz``: a folder or a base URL."""
-
-    location: str
-    kind: str  # "mirror", "system package" or "upstream"
-
-    def __str__(self) -> str:
-        return f"{self.kind} {self.location}"
-
-    @contextmanager
-    def open(self, filename: str) -> Iterator[tuple[BinaryIO, int | None]]:
-        """Open ``filename`` here; yield (stream, size in bytes or None). FileNotFoundError if absent."""
-        if _is_url(self.location):
-            url = self.location.rstrip("/") + "/" + filename
-            try:
-                response = urllib.request.urlopen(url, timeout=URL_TIMEOUT_S)  # noqa: S310 (fixed schemes)
-            except urllib.error.HTTPError as error:
-                if error.code == 404:
-                    raise FileNotFoundError(f"{url}: HTTP 404") from error
-                raise
-            except urllib.error.URLError as error:
-                if isinstance(error.reason, FileNotFoundError):  # a file:// URL
-                    raise FileNotFoundError(f"{url}: no such file") from error
-                raise
-            with response:
-                size = response.headers.get("Content-Length")
-                yield response, int(size) if size else None
-        else:
-            path = Path(self.location).expanduser() / filename
-            with open(path, "rb") as stream:
-                yield stream, path.stat().st_size
-
-
-def _mirror_source(mirror: str, spec: DatasetSpec) -> Source:
-    if _is_url(mirror):
-        return Source(mirror.rstrip("/") + "/" + spec.name, "mirror")
-    return Source(str(Path(mirror).expanduser().resolve() / spec.name), "mirror")
-
-
-def sources_for(spec: DatasetSpec) -> list[Source]:
-    """The sources to try for ``spec``, in order: mirrors, system package, upstream."""
-    return (
-        [_mirror_source(m, spec) for m in mirrors()]
-        + [Source(str(d), "system package") for d in spec.system_dirs]
-        + [Source(url, "upstream") for url in spec.upstream]
-    )
-
-
-# ----------------------------------------------------------- verification ---
-
-
-def sha256_of(path: Path) -> str:
-    """sha256 of a file's bytes, as hex."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as stream:
-        for chunk in iter(lambda: stream.read(CHUNK), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
+    Used in: ``ensure_dataset``; ``coursekit.d2l.prepare_torchvision_root``.
+    """
+    return data_dir(root) / spec.folder / "raw"
 
 
 def verify_file(path: Path, expected_sha256: str) -> bool:
-    """True if ``path`` exists and its content has the expected sha256."""
-    return path.is_file() and sha256_of(path) == expected_sha256
+    """True if ``path`` is a file whose content has the expected sha256 (hex).
+
+    Used in: ``ensure_dataset``; ``coursekit.d2l.prepare_torchvision_root``.
+    """
+    if not path.is_file():
+        return False
+    with open(path, "rb") as stream:
+        return hashlib.file_digest(stream, "sha256").hexdigest() == expected_sha256
 
 
-def _progress(total: int | None, desc: str, enabled: bool):  # -> tqdm or a no-op
-    if not enabled:
-        return _NoProgress()
-    from tqdm.auto import tqdm
-
-    return tqdm(total=total, unit="B", unit_scale=True, unit_divisor=1024, desc=desc)
-
-
-class _NoProgress:
-    def update(self, n: int) -> None:
-        pass
-
-    def close(self) -> None:
-        pass
-
-
-def _copy_verified(
-    stream: BinaryIO, size: int | None, dest: Path, expected_sha256: str, compressed: bool, progress: bool
-) -> None:
-    """Write ``stream`` (decompressed if ``compressed``) to ``dest`` atomically, if it verifies."""
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    handle, tmp_name = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".part")
-    tmp = Path(tmp_name)
-    digest = hashlib.sha256()
-    bar = _progress(size, dest.name, progress)
-    counted = _CountingReader(stream, bar)
+def _stat(spec: DatasetSpec, folder: Path) -> tuple | None:
     try:
-        with os.fdopen(handle, "wb") as out:
-            reader = gzip.GzipFile(fileobj=counted) if compressed else counted
+        return tuple((s.st_size, s.st_mtime_ns, s.st_ino) for s in (os.stat(folder / f) for f in spec.files))
+    except (FileNotFoundError, NotADirectoryError):
+        return None  # a file is gone: not verified
+
+
+def _local_error(path: Path, error: OSError) -> DataDirectoryError:
+    """A local write failure, said as what it is, with what to do."""
+    blocker = next((p for p in (path, *path.parents) if p.exists()), path)
+    if error.errno == errno.ENOSPC:
+        what, fix = "the disk is full", "free some space (both data sets need about 130 MB) or"
+    elif not blocker.is_dir():
+        what, fix = f"{blocker} is a file, not a folder", "move that file away or"
+    else:
+        what, fix = f"{error.strerror or error}", "make it writable or"
+    return DataDirectoryError(
+        f"coursekit cannot write to the data directory ({path}): {what}.\n"
+        f"Fix: {fix} set COURSEKIT_DATA (or root=) to a writable folder with free space. ({type(error).__name__}: {error})"
+    )
+
+
+def _verified_content(read, expected: str, compressed: bool) -> bytes:
+    """All that ``read(n)`` gives, decompressed if ``compressed``, if its sha256 is ``expected``."""
+    raw = b"".join(iter(lambda: read(CHUNK), b""))
+    try:
+        content = gzip.decompress(raw) if compressed else raw
+    except EOFError as error:
+        raise VerificationError(f"truncated gzip file ({error})") from error
+    except (gzip.BadGzipFile, zlib.error) as error:  # its message can quote raw bytes: keep the start
+        raise VerificationError(f"not a valid gzip file ({str(error)[:60]})") from error
+    if (actual := hashlib.sha256(content).hexdigest()) != expected:
+        raise VerificationError(f"content sha256 is {actual[:16]}..., expected {expected[:16]}... (a corrupt, truncated or different file)")
+    return content
+
+
+def _write(dest: Path, content: bytes) -> None:
+    part = dest.with_name(f".{dest.name}.part")
+    try:
+        part.write_bytes(content)
+        os.replace(part, dest)
+    except OSError as error:
+        part.unlink(missing_ok=True)
+        raise _local_error(dest.parent, error) from error
+
+
+def _download(url: str, expected: str, compressed: bool, deadline: float) -> bytes:
+    """The verified content at ``url``; one retry after a 5xx, a 429 or a time-out."""
+    from tqdm.auto import tqdm  # here, not at import: in a notebook, tqdm.auto sets up widgets
+
+    for attempt in (1, 2):
+        if (left := deadline - time.monotonic()) <= 0:
+            raise _Unreachable(f"the deadline of {DEADLINE_S:g} s for fetching passed (fetch.DEADLINE_S)")
+        try:
+            with urllib.request.urlopen(url, timeout=min(TIMEOUT_S, left)) as response:  # noqa: S310 (http(s) only)
+                size = int(response.headers.get("Content-Length") or 0) or None
+                with tqdm(total=size, unit="B", unit_scale=True, unit_divisor=1024, desc=url.rsplit("/", 1)[-1]) as bar:
+
+                    def read(n: int) -> bytes:  # what arrives, so that a trickle cannot outlast the deadline
+                        if time.monotonic() > deadline:
+                            raise TimeoutError(f"the deadline of {DEADLINE_S:g} s for fetching passed")
+                        bar.update(len(piece := response.read1(n)))
+                        return piece
+
+                    return _verified_content(read, expected, compressed)
+        except urllib.error.HTTPError as error:
+            error.close()  # its body is not read
+            if error.code == 404:
+                raise FileNotFoundError(f"{url}: HTTP 404") from error
+            if attempt == 2 or not (error.code >= 500 or error.code == 429):
+                raise
+        except (urllib.error.URLError, ConnectionError, TimeoutError) as error:
+            if attempt == 2 or not isinstance(reason := getattr(error, "reason", error), TimeoutError):
+                raise _Unreachable(str(reason)) from error
+        time.sleep(max(0.0, min(RETRY_AFTER_S, deadline - time.monotonic())))
+    raise AssertionError("not reached: the loop returns or raises")
+
+
+def _sources(spec: DatasetSpec, folder: Path) -> list[tuple[str, str | Path]]:
+    """(kind, folder or base URL) of every source of ``spec``, in order."""
+    found: list[tuple[str, str | Path]] = [("data directory", folder)]
+    for mirror in mirrors():
+        if mirror.startswith("file://"):
+            mirror = urllib.request.url2pathname(urlsplit(mirror).path)
+        url = mirror.startswith(("http://", "https://"))
+        found.append(("mirror", f"{mirror.rstrip('/')}/{spec.name}" if url else Path(mirror).expanduser().resolve() / spec.name))
+    return found + [("system package", d) for d in spec.system_dirs] + [("upstream", u) for u in spec.upstream]
+
+
+def _fetch_file(filename: str, expected: str, dest: Path, sources: list, unreachable: set[str], deadline: float, verbose: bool) -> list[str]:
+    """Copy ``filename`` from the first source with a good copy (``.gz``, else plain); return why each other failed.
+
+    A host found unreachable (or tried after the deadline) is skipped for the rest of the call.
+    """
+    failures: list[str] = []
+    for kind, location in sources:
+        host, tried = urlsplit(location).netloc if isinstance(location, str) else None, len(failures)
+        if host in unreachable:
+            failures.append(f"{filename}: {kind} {location} skipped ({host} unreachable earlier in this call)")
+            continue
+        for name, compressed in ((filename + ".gz", True), (filename, False)):
+            where = f"{name} from {kind} {location}"
             try:
-                for chunk in iter(lambda: reader.read(CHUNK), b""):
-                    digest.update(chunk)
-                    out.write(chunk)
-            except EOFError as error:
-                raise VerificationError(f"truncated gzip file ({error})") from error
-            except (gzip.BadGzipFile, zlib.error) as error:
-                # BadGzipFile's message can quote hundreds of raw bytes: keep its start.
-                raise VerificationError(f"not a valid gzip file ({str(error)[:60]})") from error
-            out.flush()
-            os.fsync(out.fileno())
-        os.chmod(tmp, 0o644)  # mkstemp creates 0600; the data is not private
-        actual = digest.hexdigest()
-        if actual != expected_sha256:
-            raise VerificationError(
-                f"content sha256 is {actual[:16]}..., expected {expected_sha256[:16]}... "
-                "(a corrupt, truncated or different file)"
-            )
-        _replace(tmp, dest, expected_sha256)
-    finally:
-        bar.close()
-        tmp.unlink(missing_ok=True)
-
-
-def _replace(tmp: Path, dest: Path, expected_sha256: str) -> None:
-    try:
-        os.replace(tmp, dest)
-    except PermissionError:
-        # Windows refuses to replace a file another process has open; if that
-        # process already put the verified file there, the work is done.
-        if not verify_file(dest, expected_sha256):
-            raise
-
-
-class _CountingReader:
-    """A read-only stream that reports bytes read to a progress bar."""
-
-    def __init__(self, stream: BinaryIO, bar) -> None:
-        self._stream, self._bar = stream, bar
-
-    def read(self, n: int = -1) -> bytes:
-        data = self._stream.read(n)
-        self._bar.update(len(data))
-        return data
-
-
-# ----------------------------------------------------------------- fetch ---
-
-
-class _Unreachable(Exception):
-    """A URL source could not be reached at all (no route, refused, timed out)."""
-
-
-def _try_source(source: Source, filename: str, expected: str, dest: Path) -> str | None:
-    """Copy ``filename`` (``.gz`` or plain) from ``source`` to ``dest``; None if done, else why not.
-
-    Raises _Unreachable (with the reason) when a URL source cannot be reached.
-    """
-    for name, compressed in ((filename + ".gz", True), (filename, False)):
-        try:
-            with source.open(name) as (stream, size):
-                _copy_verified(stream, size, dest, expected, compressed, progress=_is_url(source.location))
-            return None
-        except FileNotFoundError:
-            continue
-        except VerificationError as error:
-            return f"{name} from {source}: rejected, {error}"
-        except urllib.error.URLError as error:  # before OSError: URLError is one
-            raise _Unreachable(f"{name} from {source}: {error.reason}") from error
-        except (OSError, http.client.HTTPException) as error:  # time-out, cut off, I/O error
-            return f"{name} from {source}: {type(error).__name__}: {error}"
-    return f"{filename}(.gz) not found at {source}"
-
-
-def _fetch_file(
-    filename: str, expected: str, dest: Path, sources: list[Source], unreachable: set[Source], verbose: bool
-) -> list[str]:
-    """Try each source for ``filename`` in turn; return why each failed ([] once one succeeds).
-
-    A URL source found unreachable is added to ``unreachable`` and not tried
-    again for the other files: behind a firewall that drops packets, every
-    attempt would wait out its time-out.
-    """
-    failures = []
-    for source in sources:
-        if source in unreachable:
-            failures.append(f"{filename}: {source} skipped (unreachable)")
-            continue
-        try:
-            reason = _try_source(source, filename, expected, dest)
-        except _Unreachable as error:
-            unreachable.add(source)
-            reason = str(error)
-        if reason is None:
+                if host:
+                    content = _download(f"{location.rstrip('/')}/{name}", expected, compressed, deadline)
+                elif location / name == dest:
+                    continue
+                else:
+                    with open(location / name, "rb") as stream:
+                        content = _verified_content(stream.read, expected, compressed)
+            except FileNotFoundError:
+                continue
+            except _Unreachable as error:
+                unreachable.add(host)
+                failures.append(f"{where}: {error}")
+            except VerificationError as error:  # the plain file beside a bad .gz may still be good
+                failures.append(f"{where}: rejected, {error}")
+            except (OSError, http.client.HTTPException) as error:  # InvalidURL is one
+                failures.append(f"{where}: {type(error).__name__}: {error}")
+            else:
+                _write(dest, content)
+                if verbose:
+                    print(f"coursekit: {dest.name} <- {kind} {location} (sha256 verified)")
+                return []
             if verbose:
-                print(f"coursekit: {dest.name} <- {source} (sha256 verified)")
-            return []
-        failures.append(reason)
-        if verbose and "not found at" not in reason:
-            print(f"coursekit: {reason}; trying the next source")
+                print(f"coursekit: {failures[-1]}; trying the next source")
+            if host in unreachable:
+                break
+        if len(failures) == tried:
+            failures.append(f"{filename}(.gz) not found at {kind} {location}")
     return failures
 
 
-def ensure_dataset(name: str, root: str | Path | None = None, verbose: bool = True) -> Path:
-    """Make every file of the data set ``name`` present and verified; return its folder.
+def ensure_dataset(name: str | DatasetSpec, root: str | os.PathLike | None = None, verbose: bool = True) -> Path:
+    """Make every file of a data set present and verified; return its folder ``<root>/<folder>/raw``.
 
-    Files already in ``<root>/<folder>/raw`` are checked by sha256 and kept if
-    they match; missing or failing files are fetched from the sources in order
-    (see the module's docstring).
+    Files already there are checked by sha256, once per process; missing or
+    failing ones are fetched from the sources in order (see the module docstring).
 
     Args:
-        name: ``"mnist"`` or ``"fashion-mnist"``.
+        name: ``"mnist"``, ``"fashion-mnist"`` or a :class:`DatasetSpec`.
         root: the data directory (default: :func:`data_dir`).
         verbose: print where each fetched file came from and why a source was skipped.
 
     Raises:
-        DataUnavailableError: some file could not be found anywhere; the
-            message names the files and the ways to provide them.
+        DataUnavailableError: a file could not be found anywhere; the message
+            names the files and the ways to provide them.
+        DataDirectoryError: the data directory cannot be written.
 
     Used in: the loaders; ``python -m coursekit.data``.
     """
-    if name not in DATASETS:
+    if not isinstance(name, DatasetSpec) and name not in DATASETS:
         raise ValueError(f"unknown data set {name!r}; choose one of {sorted(DATASETS)}")
-    spec = DATASETS[name]
+    spec = name if isinstance(name, DatasetSpec) else DATASETS[name]
     folder = raw_folder(spec, root)
-    sources = sources_for(spec)
-    unreachable: set[Source] = set()
+    if (stat := _stat(spec, folder)) is not None and _verified.get((spec, folder)) == stat:
+        return folder
+    todo = [f for f, sha in spec.sha256.items() if not verify_file(folder / f, sha)]
     missing: dict[str, list[str]] = {}
-    for filename, expected in spec.sha256.items():
-        dest = folder / filename
-        if verify_file(dest, expected):
-            continue
-        if dest.exists() and verbose:
-            print(f"coursekit: {dest} fails its sha256 check; fetching it again")
-        failures = _fetch_file(filename, expected, dest, sources, unreachable, verbose)
-        if failures:
-            missing[filename] = failures
+    if todo:
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            lock = FileLock(folder.parent / ".fetch.lock")  # beside raw/: torchvision lists raw/
+            lock.acquire()
+        except OSError as error:
+            raise _local_error(folder, error) from error
+        try:
+            for part in folder.glob(".*.part"):  # a killed process's: only the lock holder writes here
+                part.unlink()
+            sources, unreachable, deadline = _sources(spec, folder), set(), time.monotonic() + DEADLINE_S
+            for filename in todo:
+                dest, expected = folder / filename, spec.sha256[filename]
+                if verify_file(dest, expected):  # fetched by another process while this one waited
+                    continue
+                if dest.exists() and verbose:
+                    print(f"coursekit: {dest} fails its sha256 check; fetching it again")
+                if failures := _fetch_file(filename, expected, dest, sources, unreachable, deadline, verbose):
+                    missing[filename] = failures
+        finally:
+            lock.release()
     if missing:
         raise DataUnavailableError(_unavailable_message(spec, folder, missing))
+    _verified[(spec, folder)] = _stat(spec, folder)
     return folder
 
 
 def _unavailable_message(spec: DatasetSpec, folder: Path, missing: dict[str, list[str]]) -> str:
+    package = spec.system_package
     lines = [
-        f"The {spec.name} files {', '.join(sorted(missing))} are not in {folder} "
-        "and no source could provide a verified copy.",
+        f"The {spec.name} files {', '.join(sorted(missing))} are not in {folder} and no source could provide a verified copy.",
         "Fix it in one of these ways:",
-        f"  1. point COURSEKIT_MIRRORS at a folder (or URL) holding {spec.name}/<file>.gz, "
-        "for example: export COURSEKIT_MIRRORS=/path/to/datasets",
+        f"  1. point COURSEKIT_MIRRORS at folders or URLs holding {spec.name}/<file>.gz, for example "
+        f"export COURSEKIT_MIRRORS=/path/to/datasets ({_MIRROR_SYNTAX})",
+        f"  2. install the system package: sudo apt-get install {package} (it puts the files in {spec.system_dirs[0]})"
+        if package else "  2. (no system package provides this data set)",
+        f"  3. download the published files ({', '.join(f + '.gz' for f in spec.files)}) "
+        f"from {spec.upstream[0]} and put them into {folder}",
+        "What was tried:",
     ]
-    if spec.system_dirs:
-        lines.append(
-            "  2. install the system package: sudo apt-get install dataset-fashion-mnist "
-            f"(it puts the files in {spec.system_dirs[0]})"
-        )
-    else:
-        lines.append("  2. (no system package provides this data set)")
-    lines.append(
-        f"  3. download the four upstream files ({', '.join(f + '.gz' for f in spec.files)}) "
-        f"from {spec.upstream[0]} and put them into {folder}"
-    )
-    lines.append("What was tried:")
-    for filename in sorted(missing):
-        lines.extend(f"  - {reason}" for reason in missing[filename])
+    lines += [f"  - {reason}" for filename in sorted(missing) for reason in missing[filename]]
     return "\n".join(lines)

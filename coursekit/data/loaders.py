@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import functools
 import math
+import numbers
+import os
 from collections.abc import Iterator, Sequence
-from typing import NamedTuple
 from pathlib import Path
+from typing import NamedTuple
 
 import torch
 from torchvision import datasets as tv_datasets
@@ -21,7 +23,7 @@ from torchvision.datasets.mnist import read_image_file, read_label_file
 from torchvision.transforms import functional as TF
 
 from .fetch import data_dir, ensure_dataset
-from .resources import DATASETS, FASHION_MNIST, MNIST, DatasetSpec
+from .resources import FASHION_MNIST, MNIST, DatasetSpec
 
 __all__ = [
     "DataSplits",
@@ -67,8 +69,8 @@ class TensorLoader:
     ``loader.dataset`` (with ``len()``, indexing, ``.targets`` and ``.classes``)
     exist, and every ``for`` loop starts a new pass.
 
-    Used in: chapters 3 and 5, as the iterators the loaders return; chapter 5
-    also builds one over a subset of MNIST.
+    Used in: chapter 5, which builds one over a subset of MNIST; chapter 3
+    through ``load_data_fashion_mnist``, whose iterators these are.
     """
 
     def __init__(
@@ -89,6 +91,8 @@ class TensorLoader:
             raise ValueError(f"TensorLoader: {images.shape[0]} images but {labels.shape[0]} labels")
         if (mean is None) != (std is None):
             raise ValueError("TensorLoader: give both mean and std, or neither")
+        if std is not None and not (math.isfinite(mean) and math.isfinite(std) and std > 0):
+            raise ValueError(f"TensorLoader: mean must be finite and std positive (pixels are divided by it), got {mean!r}, {std!r}")
         self.device = torch.device(device) if device is not None else images.device
         self.images = images.to(self.device)
         self.labels = labels.to(self.device)
@@ -122,7 +126,8 @@ class TensorLoader:
         order = torch.randperm(n).to(self.device) if self.shuffle else None
         for start in range(0, n, size):
             if order is None:
-                X, y = self.images[start : start + size], self.labels[start : start + size]
+                # A copy of the labels: a caller changing y must not change the split every loader shares.
+                X, y = self.images[start : start + size], self.labels[start : start + size].clone()
             else:
                 idx = order[start : start + size]
                 # index_select is about twice as fast as images[idx] on the CPU.
@@ -142,6 +147,8 @@ class ImageTensors:
 
     ``len()`` is the number of examples, ``[i]`` the ``(image, label)`` pair a
     batch would hold, ``.targets`` every label and ``.classes`` the class names.
+
+    Used in: chapter 5 through ``TensorLoader`` (``len(train_iter.dataset)``).
     """
 
     def __init__(self, loader: TensorLoader) -> None:
@@ -155,7 +162,8 @@ class ImageTensors:
 
     @property
     def targets(self) -> torch.Tensor:
-        return self._loader.labels
+        """Every label, a copy (the loader's own tensor may be shared with other loaders)."""
+        return self._loader.labels.clone()
 
     @property
     def classes(self) -> list[str]:
@@ -174,10 +182,40 @@ def _check_batch_size(batch_size: int) -> None:
 def _size(resize: Size | None) -> tuple[int, int] | None:
     if resize is None:
         return None
-    pair = (resize, resize) if isinstance(resize, int) else tuple(resize)
-    if len(pair) != 2 or not all(isinstance(v, int) and v >= 1 for v in pair):
-        raise ValueError(f"resize must be a positive int or a (height, width) pair, got {resize!r}")
-    return pair  # type: ignore[return-value]
+    pair = tuple(resize) if isinstance(resize, (tuple, list)) else (resize, resize)
+    if len(pair) != 2 or not all(isinstance(v, numbers.Integral) and not isinstance(v, bool) for v in pair):
+        raise TypeError(f"resize must be an int (the side of a square) or a (height, width) pair of ints, got {resize!r}")
+    if min(pair) < 1:
+        raise ValueError(f"resize must be at least 1 pixel, got {resize!r}")
+    return int(pair[0]), int(pair[1])
+
+
+def _available_memory() -> int | None:
+    """Bytes of memory free for use now; None where that cannot be told (then nothing is refused)."""
+    try:
+        import psutil  # noqa: PLC0415 (optional: Jupyter installs it)
+    except ImportError:  # without it, the physical memory bounds what a resize may take
+        if not hasattr(os, "sysconf"):
+            return None
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    return int(psutil.virtual_memory().available)
+
+
+def _check_memory(spec: DatasetSpec, split: str, images: torch.Tensor, size: tuple[int, int]) -> None:
+    """Refuse a resize whose split would not fit in memory, before allocating it."""
+    n, channels = images.shape[:2]
+    # The resized split (one byte a pixel), and one chunk in float32 on its way in and out.
+    needed = n * channels * size[0] * size[1] + min(n, _RESIZE_CHUNK) * channels * 4 * (images[0, 0].numel() + 2 * size[0] * size[1])
+    available = _available_memory()
+    if available is not None and needed > available:
+        raise ValueError(
+            f"resize={size[0]}x{size[1]} needs about {_amount(needed)} of memory for the {split} split of {spec.name} "
+            f"({n} images kept for the rest of the process), but {_amount(available)} is available; choose a smaller resize"
+        )
+
+
+def _amount(num_bytes: float) -> str:
+    return f"{num_bytes / 1e9:.1f} GB" if num_bytes >= 1e9 else f"{num_bytes / 1e6:.0f} MB"
 
 
 def _resize(images: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
@@ -190,13 +228,14 @@ def _resize(images: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
 
 
 @functools.lru_cache(maxsize=8)
-def _cached_split(name: str, split: str, root: str, size: tuple[int, int] | None) -> tuple[torch.Tensor, torch.Tensor]:
-    spec = DATASETS[name]
-    folder = ensure_dataset(name, root)
+def _split(spec: DatasetSpec, split: str, root: Path, size: tuple[int, int] | None) -> tuple[torch.Tensor, torch.Tensor]:
+    """The cached tensors of a split, shared by every loader: only the loaders' code sees them."""
+    folder = ensure_dataset(spec, root)
     images_file, labels_file = spec.splits[split]
     images = read_image_file(str(folder / images_file)).unsqueeze(1)  # (n, 1, 28, 28) uint8
     labels = read_label_file(str(folder / labels_file))  # (n,) int64
     if size is not None and tuple(images.shape[-2:]) != size:
+        _check_memory(spec, split, images, size)
         images = _resize(images, size)
     return images, labels
 
@@ -207,25 +246,31 @@ def load_split(
     """One split as tensors: uint8 images ``(n, 1, H, W)`` and int64 labels ``(n,)``.
 
     The data set is fetched and verified first if needed; the decoded (and
-    resized) tensors are cached for the rest of the process. Do not modify them.
+    resized) tensors are cached for the rest of the process, and each call
+    returns a copy of them, so changing it changes no loader.
 
     Args:
         spec: ``MNIST`` or ``FASHION_MNIST`` (from ``coursekit.data``).
         split: ``"train"`` or ``"test"``.
         resize: an int (square) or a (height, width) pair.
-        root: the data directory (default: ``data_dir()``).
+        root: the data directory, ``~`` expanded (default: ``data_dir()``).
 
     Used in: the loaders; chapter 3 (the classes' mean images) and chapter 5
     (the pixel statistics).
     """
+    if not isinstance(spec, DatasetSpec):
+        raise TypeError(f"spec must be a DatasetSpec (coursekit.data.MNIST or FASHION_MNIST), got {spec!r}")
     if split not in spec.splits:
         raise ValueError(f"split must be one of {sorted(spec.splits)}, got {split!r}")
-    root_path = Path(root) if root is not None else data_dir()
-    return _cached_split(spec.name, split, str(root_path.resolve()), _size(resize))
+    images, labels = _split(spec, split, data_dir(root), _size(resize))
+    return images.clone(), labels.clone()
 
 
 class DataSplits(NamedTuple):
-    """The three loaders of a data set with a validation split: ``train_iter, val_iter, test_iter = ...``."""
+    """The three loaders of a data set with a validation split: ``train_iter, val_iter, test_iter = ...``.
+
+    Used in: chapter 5 through ``load_data_mnist``.
+    """
 
     train: TensorLoader
     val: TensorLoader
@@ -261,12 +306,13 @@ def _loaders(
 ) -> tuple[TensorLoader, TensorLoader] | DataSplits:
     _check_batch_size(batch_size)
     mean, std = stats if stats is not None else (None, None)
+    size, root_path = _size(resize), data_dir(root)
 
     def loader(images: torch.Tensor, labels: torch.Tensor, shuffle: bool) -> TensorLoader:
         return TensorLoader(images, labels, batch_size, shuffle, mean, std, device, spec.classes)
 
-    images, labels = load_split(spec, "train", resize, root)
-    test = loader(*load_split(spec, "test", resize, root), shuffle_test)
+    images, labels = _split(spec, "train", root_path, size)
+    test = loader(*_split(spec, "test", root_path, size), shuffle_test)
     if not validation:
         return loader(images, labels, True), test
     train_idx, val_idx = validation_indices(len(labels), validation, validation_seed)
@@ -291,7 +337,7 @@ def load_data_fashion_mnist(
             (height, width) pair). The resized splits stay in memory for the
             rest of the process, one byte per pixel: 290 MB and a few seconds
             for 64 x 64, 3.5 GB for 224 x 224.
-        root: the data directory (default: ``data_dir()``).
+        root: the data directory, ``~`` expanded (default: ``data_dir()``).
         device: keep the data on this device (for example a GPU) and yield
             batches there.
         shuffle_test: also shuffle the test set (it is read in order by default).
@@ -333,20 +379,26 @@ def load_data_mnist(
 
     Used in: chapter 5.
     """
-    if normalize is True:
-        stats: tuple[float, float] | None = (MNIST_MEAN, MNIST_STD)
-    elif normalize is False:
-        stats = None
-    elif isinstance(normalize, tuple) and len(normalize) == 2:
-        stats = (float(normalize[0]), float(normalize[1]))
-    else:
-        raise ValueError(f"normalize must be True, False or a (mean, std) pair, got {normalize!r}")
-    return _loaders(MNIST, batch_size, resize, root, device, shuffle_test, stats, validation, validation_seed)
+    return _loaders(MNIST, batch_size, resize, root, device, shuffle_test, _stats(normalize), validation, validation_seed)
+
+
+def _stats(normalize: bool | tuple[float, float]) -> tuple[float, float] | None:
+    if normalize is True or normalize is False:
+        return (MNIST_MEAN, MNIST_STD) if normalize else None
+    pair = tuple(normalize) if isinstance(normalize, (tuple, list)) else ()
+    if len(pair) != 2 or not all(isinstance(v, numbers.Real) and not isinstance(v, bool) and math.isfinite(v) for v in pair):
+        raise ValueError(f"normalize must be True, False or a (mean, std) pair of finite numbers, got {normalize!r}")
+    if not pair[1] > 0:
+        raise ValueError(
+            f"normalize=(mean, std) needs std > 0, got {normalize!r}: pixels are divided by std; "
+            f"MNIST's training set has std {MNIST_STD} (normalize=True)"
+        )
+    return float(pair[0]), float(pair[1])
 
 
 def _datasets(spec: DatasetSpec, cls: type, transform, root: str | Path | None):
-    root_path = Path(root) if root is not None else data_dir()
-    ensure_dataset(spec.name, root_path)
+    root_path = data_dir(root)
+    ensure_dataset(spec, root_path)
     transform = transform if transform is not None else transforms.ToTensor()
     return (
         cls(root=str(root_path), train=True, transform=transform, download=False),
@@ -361,7 +413,7 @@ def fashion_mnist_datasets(
 
     Args:
         transform: applied to each PIL image (default ``transforms.ToTensor()``).
-        root: the data directory (default: ``data_dir()``).
+        root: the data directory, ``~`` expanded (default: ``data_dir()``).
 
     Used in: chapter 3 (the standard torchvision + ``DataLoader`` path).
     """

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from types import MappingProxyType
 
 from torchvision import datasets as tv_datasets
 
@@ -20,7 +21,9 @@ __all__ = [
 
 @dataclass(frozen=True)
 class DatasetSpec:
-    """Where one data set's files come from and how to recognise them.
+    """Everything about one data set: its files, their checksums and where they come from.
+
+    Immutable and hashable, so a spec can key a cache directly.
 
     Attributes:
         name: the folder name in a mirror (``mnist``, ``fashion-mnist``).
@@ -28,20 +31,38 @@ class DatasetSpec:
         sha256: decompressed file name -> sha256 of its (decompressed) IDX content.
         splits: ``"train"``/``"test"`` -> (images file, labels file).
         system_dirs: folders a system package installs the ``.gz`` files into.
-        upstream: base URLs of the publishers' files (those torchvision uses).
+        upstream: base URLs of the publishers' ``<file>.gz`` (those torchvision uses).
         classes: the name of each class, by index.
+        system_package: the Debian package that fills ``system_dirs``, if any.
+
+    Used in: the loaders and ``python -m coursekit.data``; chapters 3 and 5 pass
+    ``FASHION_MNIST`` or ``MNIST`` to ``load_split``.
     """
 
     name: str
     folder: str
-    sha256: dict[str, str]
-    splits: dict[str, tuple[str, str]]
+    sha256: Mapping[str, str]
+    splits: Mapping[str, tuple[str, str]]
     system_dirs: tuple[Path, ...]
     upstream: tuple[str, ...]
     classes: tuple[str, ...] = tuple(str(digit) for digit in range(10))
+    system_package: str | None = None
+
+    def __post_init__(self) -> None:
+        # Read-only copies: a spec keys caches, so it must not change after hashing.
+        object.__setattr__(self, "sha256", MappingProxyType(dict(self.sha256)))
+        object.__setattr__(self, "splits", MappingProxyType({k: tuple(v) for k, v in self.splits.items()}))
+        object.__setattr__(self, "system_dirs", tuple(Path(d) for d in self.system_dirs))
+        object.__setattr__(self, "upstream", tuple(self.upstream))
+        object.__setattr__(self, "classes", tuple(self.classes))
+
+    def __hash__(self) -> int:
+        return hash((self.name, self.folder, tuple(self.sha256.items()), tuple(self.splits.items()),
+                     self.system_dirs, self.upstream, self.classes, self.system_package))  # fmt: skip
 
     @property
     def files(self) -> list[str]:
+        """The decompressed file names; the published ones add ``.gz``."""
         return list(self.sha256)
 
 
@@ -81,10 +102,10 @@ FASHION_MNIST = DatasetSpec(
         "t10k-labels-idx1-ubyte": "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34",
     },
     splits=_SPLITS,
-    # Debian's package dataset-fashion-mnist
     system_dirs=(Path("/usr/share/datasets/fashion-mnist"),),
     upstream=tuple(tv_datasets.FashionMNIST.mirrors),
     classes=FASHION_MNIST_LABELS,
+    system_package="dataset-fashion-mnist",
 )
 
 DATASETS = {spec.name: spec for spec in (MNIST, FASHION_MNIST)}
