@@ -99,31 +99,37 @@ THRESHOLDS: dict[str, list[tuple[str, list[tuple[str, str, str, float]]]]] = {
     ],
     "05_mlp_mnist": [
         ("# Sanity check (hidden in the book): randn starts in the thousands", [
-            ("Kaiming, 2 epochs: test accuracy", "acc_kaiming", ">=", 0.9),
-            ("Kaiming, 2 epochs: test loss", "test_loss_kaiming", "<=", 0.5),
+            ("Kaiming, 2 epochs: validation accuracy", "acc_kaiming", ">=", 0.9),
+            ("Kaiming, 2 epochs: validation loss", "val_loss_kaiming", "<=", 0.5),
             ("Kaiming, 2 epochs: final train loss", "losses_kaiming[-50:].mean().item()", "<=", 0.5),
             ("randn / Kaiming: final train loss ratio", "final_randn / final_kaiming", ">=", 5),
         ]),
-        # Not a threshold over seeds: the damage of a ReLU on the logits depends on the initial
-        # weights (0.0003 to 0.21 of accuracy over seeds 0-4), and the chapter says so; its
-        # check pins what seed 0 shows.
+        ("# Sanity check (hidden in the book): the ReLU on the logits costs accuracy on average", [
+            ("ReLU on logits, 5 starts: mean accuracy cost", "sum(costs) / len(costs)", ">=", 0.015),
+            ("ReLU on logits, 5 starts: largest accuracy cost", "max(costs)", ">=", 0.05),
+            ("ReLU on logits, 5 starts: smallest accuracy cost", "min(costs)", ">=", -0.01),
+        ]),
         ("# Sanity check (hidden in the book): the epoch ran on the chosen device", [
-            ("LeakyReLU MLP, 1 epoch SGD: test accuracy", "acc_one_epoch", ">=", 0.8),
+            ("LeakyReLU MLP, 1 epoch SGD: validation accuracy", "acc_one_epoch", ">=", 0.75),
         ]),
-        ("# Sanity check (hidden in the book): 13 points", [
-            ("SGD 0.1, epoch 1: test accuracy", "records[6][3]", ">=", 0.9),
-            ("SGD 0.1, 2 epochs: test accuracy", "records[-1][3]", ">=", 0.93),
+        ("# Sanity check (hidden in the book): 10 points", [
+            ("SGD 0.1, epoch 1: validation accuracy", "history.val_acc[4]", ">=", 0.9),
+            ("SGD 0.1, 2 epochs: validation accuracy", "history.val_acc[-1]", ">=", 0.93),
         ]),
-        ("# Sanity check (hidden in the book): at least 98% test accuracy", [
-            ("Adam + cosine, 10 epochs: test accuracy", "final_acc", ">=", 0.98),
-            ("Adam + cosine, 1 epoch: test accuracy", "records[1][3]", ">=", 0.95),
+        ("# Sanity check (hidden in the book): about 95% validation accuracy", [
+            ("Adam + cosine, 1 epoch: validation accuracy", "history.val_acc[0]", ">=", 0.94),
+            ("Adam + cosine, 10 epochs: validation accuracy", "history.val_acc[-1]", ">=", 0.975),
         ]),
-        ("# Sanity check (hidden in the book): after the test-loss minimum", [
-            ("small subset: test loss risen after its minimum", "last_loss - best_loss", ">=", 0.05),
+        ("# Sanity check (hidden in the book): the final model, trained on 60,000", [
+            ("Adam + cosine on 60,000, 10 epochs: test accuracy", "final_acc", ">=", 0.98),
+            ("|test accuracy - validation accuracy|", "abs(final_acc - history.val_acc[-1])", "<=", 0.01),
+        ]),
+        ("# Sanity check (hidden in the book): after the validation-loss minimum", [
+            ("small subset: validation loss risen after its minimum", "last_loss - best_loss", ">=", 0.05),
         ]),
         ("# Sanity check (hidden in the book): sigmoid + SGD 0.01", [
-            ("sigmoid MLP, Adam, 1 epoch: test accuracy", "sigmoid_results['Adam, lr 0.002'][1]", ">=", 0.9),
-            ("sigmoid MLP, SGD 0.01: |test loss - ln 10|", "abs(sigmoid_results['SGD, lr 0.01'][0] - math.log(10))", "<=", 0.25),
+            ("sigmoid MLP, Adam, 1 epoch: validation accuracy", "sigmoid_results['Adam, lr 0.002'][1]", ">=", 0.9),
+            ("sigmoid MLP, SGD 0.01: |validation loss - ln 10|", "abs(sigmoid_results['SGD, lr 0.01'][0] - math.log(10))", "<=", 0.25),
         ]),
     ],
 }
@@ -144,7 +150,10 @@ def seeded_with_captures(seed: int, checks):
             found = [i for i, c in enumerate(nb.cells) if c.cell_type == "code" and c.source.startswith(marker)]
             if len(found) != 1:
                 raise RuntimeError(f"expected one check cell starting {marker!r}, found {len(found)}")
-            lines = "".join(f"try:\n    _margins[{name!r}] = float({expr})\nexcept Exception as _e:\n    _margins[{name!r}] = repr(_e)\n" for name, expr, _, _ in quantities)
+            lines = "".join(
+                f"try:\n    _margins[{name!r}] = float({expr})\nexcept Exception as _e:\n    _margins[{name!r}] = repr(_e)\n"
+                for name, expr, _, _ in quantities
+            )
             nb.cells.insert(found[0] + 1, nbformat.v4.new_code_cell(_CAPTURE.format(lines=lines)))
 
     return edit
@@ -168,7 +177,9 @@ def main() -> int:
     if not args.native:
         env.update(ATEN_CPU_CAPABILITY="default", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
     previous = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
-    values: dict[str, dict[str, dict[str, float | str]]] = previous.get("values", {})
+    # Quantities no longer in THRESHOLDS (a check renamed or removed) are dropped, not carried along.
+    known = {name for checks in THRESHOLDS.values() for _, quantities in checks for name, *_ in quantities}
+    values: dict[str, dict[str, float | str]] = {k: v for k, v in previous.get("values", {}).items() if k in known}
     for stem in [] if args.report else stems:
         for seed in args.seeds:
             run = execute(ROOT / "notebooks" / f"{stem}.ipynb", 1200, env=env, threads=None if args.native else 1,
@@ -181,7 +192,7 @@ def main() -> int:
                 values.setdefault(name, {})[str(seed)] = value
             save(values, [], args.native)  # after every run: an interrupted sweep keeps what it measured
     rows = []
-    print(f"\n| check | threshold | worst over seeds | margin | values by seed |\n|---|---|---|---|---|")
+    print("\n| check | threshold | worst over seeds | margin | values by seed |\n|---|---|---|---|---|")
     for stem in THRESHOLDS:
         for _, quantities in THRESHOLDS[stem]:
             for name, _, op, threshold in quantities:

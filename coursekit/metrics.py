@@ -15,13 +15,11 @@ from .utils import net_device
 __all__ = [
     "Accumulator",
     "accuracy",
-    "batches_on",
     "eval_mode",
     "Evaluation",
     "evaluate",
     "evaluate_accuracy",
     "evaluate_loss",
-    "loss_sum",
 ]
 
 Batches = Iterable[tuple[torch.Tensor, torch.Tensor]]
@@ -52,7 +50,7 @@ class Accumulator:
                 f"Accumulator.add got {len(args)} values but this Accumulator keeps "
                 f"{len(self.data)} sums; pass one value per sum"
             )
-        self.data = [a + float(b) for a, b in zip(self.data, args)]
+        self.data = [a + float(b) for a, b in zip(self.data, args, strict=True)]
 
     def reset(self) -> None:
         """Set every sum back to zero."""
@@ -170,7 +168,7 @@ class Evaluation(NamedTuple):
     """
 
     loss: float | None
-    accuracy: float
+    accuracy: float | None
 
 
 def evaluate(
@@ -189,8 +187,13 @@ def evaluate(
     Returns:
         ``Evaluation(loss, accuracy)``, a named tuple: ``loss, acc = evaluate(...)``.
 
-    Used in: chapters 3 and 5, through :func:`evaluate_accuracy` and :func:`evaluate_loss`.
+    Used in: chapter 5; chapter 3 through :func:`evaluate_accuracy` and :func:`evaluate_loss`.
     """
+    return _evaluate(net, data_iter, loss, device, measure_accuracy=True)
+
+
+def _evaluate(net, data_iter: Batches, loss, device, *, measure_accuracy: bool) -> Evaluation:
+    """:func:`evaluate`'s pass; without ``measure_accuracy`` (a regression's outputs have none) the accuracy is ``None``."""
     device = device if device is not None else net_device(net)
     metric = Accumulator(3)  # summed loss, correct predictions, examples
     with eval_mode(net), torch.no_grad():
@@ -198,10 +201,13 @@ def evaluate(
             y_hat = forward(net, X)
             n = y.shape[0]
             total = loss_sum(loss(y_hat, y), n, loss) if loss is not None else 0.0
-            metric.add(total, accuracy(y_hat, y), n)
+            metric.add(total, accuracy(y_hat, y) if measure_accuracy else 0.0, n)
     if metric[2] == 0:
         raise ValueError("evaluate: data_iter yielded no examples (a generator that was already read?)")
-    return Evaluation(metric[0] / metric[2] if loss is not None else None, metric[1] / metric[2])
+    return Evaluation(
+        metric[0] / metric[2] if loss is not None else None,
+        metric[1] / metric[2] if measure_accuracy else None,
+    )
 
 
 def evaluate_accuracy(
@@ -226,11 +232,13 @@ def evaluate_loss(
 ) -> float:
     """Mean loss of ``net`` over ``data_iter``, per example, whatever ``loss``'s reduction.
 
-    :func:`evaluate`'s loss; use that function when the accuracy is wanted too (one pass, not two).
+    :func:`evaluate`'s loss, without an accuracy, so that it also measures a
+    regression; use :func:`evaluate` when the accuracy is wanted too (one pass, not two).
 
-    Used in: chapter 5.
+    Used in: no chapter since the second edition (chapter 5 calls :func:`evaluate`);
+    d2l's name, kept for code written against d2l.
     """
-    return evaluate(net, data_iter, loss, device).loss
+    return _evaluate(net, data_iter, loss, device, measure_accuracy=False).loss
 
 
 def sums_over_batch(loss: Callable) -> bool:

@@ -20,7 +20,7 @@ from matplotlib import pyplot as plt
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-__all__ = ["use_svg_display", "set_figsize", "set_axes", "plot", "show_images", "Animator", "in_notebook"]
+__all__ = ["use_svg_display", "set_figsize", "set_axes", "plot", "show_images", "Animator"]
 
 DEFAULT_FMTS = ("-", "m--", "g-.", "r:")
 
@@ -136,7 +136,7 @@ def plot(
     if len(X) != len(Y):
         X = X * len(Y)
     axes.cla()
-    for x, y, fmt in zip(X, Y, _formats(fmts, len(Y))):
+    for x, y, fmt in zip(X, Y, _formats(fmts, len(Y)), strict=True):
         x, y = _as_array(x), _as_array(y)
         if len(x):
             axes.plot(x, y, fmt)
@@ -280,7 +280,7 @@ class Animator:
         min_interval: least time between two redraws, in seconds (0: redraw
             at every point, as d2l does).
 
-    Used in: chapters 3, 4 and 5 (and through ``train_ch3``).
+    Used in: chapters 3 and 4; chapter 5 through ``Progress``.
     """
 
     def __init__(
@@ -356,13 +356,13 @@ class Animator:
             raise ValueError(
                 f"Animator.add: got {len(ys)} values, but the lines so far number {len(self.Y)}"
             )
-        for i, (a, b) in enumerate(zip(xs, ys)):
+        for i, (a, b) in enumerate(zip(xs, ys, strict=True)):
             if a is not None and b is not None:
                 self.X[i].append(float(a))
                 self.Y[i].append(float(b))
         if self.mode == "text":
             names = self.legend or [f"y{i}" for i in range(len(ys))]
-            values = ", ".join(f"{name} {v:.4f}" for name, v in zip(names, ys) if v is not None)
+            values = ", ".join(f"{name} {v:.4f}" for name, v in zip(names, ys, strict=True) if v is not None)
             print(f"{self.xlabel or 'x'} {xs[0]:g}: {values}", flush=True)
         self._pending = self._stale = True
         if time.perf_counter() - self._last_draw >= self.min_interval:
@@ -392,7 +392,7 @@ class Animator:
             return
         ax = self.axes[0]
         ax.cla()
-        for x, y, fmt in zip(self.X, self.Y, _formats(self.fmts, len(self.Y))):
+        for x, y, fmt in zip(self.X, self.Y, _formats(self.fmts, len(self.Y)), strict=True):
             ax.plot(x, y, fmt)
         set_axes(ax, *self._config)
         if self.title:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 
 import torch
 from torch import nn
@@ -12,7 +12,7 @@ from .metrics import Accumulator, accuracy, batches_on, eval_mode, evaluate, for
 from .plotting import Animator, show_images
 from .utils import Timer, net_device
 
-__all__ = ["History", "Progress", "fit", "sgd", "train_epoch_ch3", "progress_animator", "train_ch3", "predict_ch3"]
+__all__ = ["History", "Progress", "fit", "sgd", "train_epoch_ch3", "train_ch3", "predict_ch3"]
 
 Net = nn.Module | Callable[[torch.Tensor], torch.Tensor]
 Loss = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
@@ -57,7 +57,7 @@ class History:
     name: ``history.train_loss``, ``history["val_acc"]``; ``len(history)`` is
     the number of rows.
 
-    Used in: chapter 3, as what ``train_ch3`` returns; what ``fit`` returns.
+    Used in: chapter 3, as what ``train_ch3`` returns; chapter 5, as what ``fit`` returns.
     """
 
     def __init__(self) -> None:
@@ -126,7 +126,9 @@ def _check_loss_and_updater(loss: Loss, updater: Updater) -> None:
 
 def _check_reusable(data_iter: Batches, name: str, passes: int) -> None:
     """Raise a ``TypeError`` if ``data_iter`` is an iterator (a generator, say) that can be read only once."""
-    if passes > 1 and iter(data_iter) is data_iter:
+    # Not iter(data_iter) is data_iter: iter() on a DataLoader draws a seed from the
+    # global random generator, which would shift every later shuffle of the run.
+    if passes > 1 and isinstance(data_iter, Iterator):
         raise TypeError(
             f"{name} is a one-pass iterator ({type(data_iter).__name__}): it is empty after the first "
             f"epoch, and this run reads it {passes} times. Pass something that can be iterated again: "
@@ -279,7 +281,7 @@ class Progress:
     ``fields``, by name; when training ends it is flushed. Without an
     ``animator``, one is made with the fields as its legend and ``animator_options``.
 
-    Used in: ``train_ch3``; ``fit(..., callbacks=[Progress(("train_loss", "val_loss"))])``.
+    Used in: ``train_ch3``; chapter 5, as ``fit(..., callbacks=[Progress(("train_loss", "val_loss", "val_acc"))])``.
     """
 
     def __init__(self, fields: Sequence[str], animator: Animator | None = None, **animator_options) -> None:
@@ -337,7 +339,7 @@ def fit(
     Raises:
         TypeError: as :func:`train_ch3`.
 
-    Used in: ``train_ch3`` (chapter 3).
+    Used in: ``train_ch3`` (chapter 3); chapter 5, with a validation set.
     """
     if not isinstance(num_epochs, int) or isinstance(num_epochs, bool) or num_epochs < 1:
         raise ValueError(f"fit: num_epochs must be an int of at least 1, got {num_epochs!r}")
@@ -355,6 +357,7 @@ def fit(
     step = 0
 
     def record(epoch: float) -> None:
+        _wait_for(device)
         train_seconds = timer.stop()
         row = {"epoch": epoch, "step": step, "train_loss": metric[0] / metric[2], "train_acc": metric[1] / metric[2], "seconds": train_seconds}
         if isinstance(updater, torch.optim.Optimizer):
@@ -399,6 +402,17 @@ def fit(
     return history
 
 
+def _wait_for(device: torch.device | str | None) -> None:
+    """Block until ``device`` has run its queued work: CUDA and MPS run asynchronously, so a timer would stop early."""
+    if device is None:
+        return
+    device = torch.device(device)
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+    elif device.type == "mps":
+        torch.mps.synchronize()
+
+
 def _class_names(data_iter: Batches) -> Callable[[Iterable[int]], list[str]]:
     """Index -> name from ``data_iter.dataset.classes`` when the loader has them, else the index itself."""
     names = getattr(getattr(data_iter, "dataset", None), "classes", None)
@@ -440,6 +454,6 @@ def predict_ch3(
     trues = labels(y.tolist())
     preds = labels(scores.argmax(dim=1).tolist())
     if show:
-        titles = [f"{true}\n{pred}" for true, pred in zip(trues, preds)]
+        titles = [f"{true}\n{pred}" for true, pred in zip(trues, preds, strict=True)]
         show_images(X.reshape(len(y), *X.shape[-2:]), 1, len(y), titles=titles)
     return trues, preds

@@ -15,14 +15,17 @@ import pytest
 
 NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 
-# Outdated API the standards forbid in code (a line may opt out with "# noqa: old-api"
-# when a chapter shows the pitfall on purpose).
+# Outdated API the standards forbid in code (a line may opt out with the marker
+# OPT_OUT when a chapter shows the pitfall on purpose).
+OPT_OUT = "# noqa: old-api"
 OLD_API = {
     "torch.autograd.Variable": re.compile(r"\bVariable\s*\("),
     "size_average=": re.compile(r"\bsize_average\s*="),
     "reduce=": re.compile(r"(?<![\w.])reduce\s*=\s*(True|False)"),
     "F.sigmoid / F.tanh": re.compile(r"\b(F|functional)\.(sigmoid|tanh)\s*\("),
-    ".data to dodge autograd": re.compile(r"\.data\s*(\[[^\]]*\])?\s*[-+*/]?=(?!=)|\.data\.(add_|sub_|mul_|div_|copy_|zero_|fill_|normal_|uniform_)|\.grad\.data\b"),
+    ".data to dodge autograd": re.compile(
+        r"\.data\s*(\[[^\]]*\])?\s*[-+*/]?=(?!=)|\.data\.(add_|sub_|mul_|div_|copy_|zero_|fill_|normal_|uniform_)|\.grad\.data\b"
+    ),
     "fig.gca(projection=...)": re.compile(r"\.gca\(\s*projection"),
     "d2l import": re.compile(r"^\s*(import d2l|from d2l\b)", re.M),
 }
@@ -109,7 +112,7 @@ def test_every_code_cell_follows_prose(nb):
 def test_no_outdated_pytorch_api(nb):
     for cell in _code_cells(nb):
         for line in cell.source.splitlines():
-            if "# noqa: old-api" in line:
+            if OPT_OUT in line:
                 continue
             for name, pattern in OLD_API.items():
                 assert not pattern.search(line), f"outdated API ({name}): {line.strip()}"
@@ -123,3 +126,23 @@ def test_links_glossary_and_cites(nb):
     text = _markdown(nb)
     assert "{term}`" in text, "link glossary terms where first used"
     assert "{cite}`" in text
+
+
+# A pitfall is an admonition titled "Common pitfall: ..." (the title shows in the box's header,
+# not run into its body) with one of two classes, by one rule: ``warning`` when the mistake
+# changes the results or raises, ``note`` when the code still computes the right thing but warns,
+# runs slower or uses an outdated spelling.
+PITFALL = re.compile(r"^(```|:::)\{admonition\} Common pitfall: \S[^\n]*\n:class: (warning|note) pitfall\n", re.M)
+
+
+def test_every_pitfall_is_a_titled_admonition(nb):
+    text = _markdown(nb)
+    mentions = text.count("Common pitfall")
+    titled = PITFALL.findall(text)
+    assert mentions >= 1, "every chapter names at least one common pitfall"
+    # CommonMark ends a backtick fence's info string at a backtick: MyST would print the box as text.
+    assert not re.search(r"^```\{admonition\}[^\n]*`", text, re.M), "a title with `code` needs a ::: fence"
+    assert len(titled) == mentions, (
+        f"{mentions - len(titled)} 'Common pitfall' mention(s) are not of the form "
+        "```{admonition} Common pitfall: <title>\\n:class: warning pitfall (or note pitfall)"
+    )

@@ -167,13 +167,15 @@ def test_evaluate_gives_loss_and_accuracy_in_one_pass():
 def test_train_ch3_is_fit_and_follows_the_same_path_as_its_epochs_by_hand():
     data = _batches()
     net_a, net_b = _net(), _net()
-    history = coursekit.train_ch3(net_a, data, data, nn.CrossEntropyLoss(reduction="none"), 3, torch.optim.SGD(net_a.parameters(), lr=0.3), animate=False)
+    loss = nn.CrossEntropyLoss(reduction="none")
+    history = coursekit.train_ch3(net_a, data, data, loss, 3, torch.optim.SGD(net_a.parameters(), lr=0.3), animate=False)
     opt_b = torch.optim.SGD(net_b.parameters(), lr=0.3)
     by_hand = []
     for _ in range(3):
-        train_loss, train_acc = coursekit.train_epoch_ch3(net_b, data, nn.CrossEntropyLoss(reduction="none"), opt_b)
+        train_loss, train_acc = coursekit.train_epoch_ch3(net_b, data, loss, opt_b)
         by_hand.append((train_loss, train_acc, coursekit.evaluate_accuracy(net_b, data)))
-    assert list(zip(history.train_loss, history.train_acc, history.test_acc)) == by_hand, "bit for bit: the chapters' numbers do not move"
+    recorded = list(zip(history.train_loss, history.train_acc, history.test_acc, strict=True))
+    assert recorded == by_hand, "bit for bit: the chapters' numbers do not move"
     assert torch.equal(net_a.weight, net_b.weight)
     assert history.epoch == [1.0, 2.0, 3.0] and history.test_loss[-1] == pytest.approx(coursekit.evaluate_loss(net_b, data, nn.CrossEntropyLoss()))
 
@@ -200,7 +202,7 @@ def test_fit_records_by_name_evaluates_on_a_validation_set_and_calls_back():
     assert (history.val_loss[-1], history.val_acc[-1]) == tuple(coursekit.evaluate(net, val, nn.CrossEntropyLoss()))
     assert {"train_loss", "train_acc", "seconds", "eval_seconds"} <= set(history.columns) and len(history) == 6
     with pytest.raises(AttributeError, match="no column 'test_acc'; it has"):
-        history.test_acc
+        _ = history.test_acc
 
 
 def test_progress_draws_the_named_columns(tmp_path):
@@ -208,3 +210,24 @@ def test_progress_draws_the_named_columns(tmp_path):
     progress = coursekit.Progress(("train_loss", "val_acc"), display="none")
     coursekit.fit(net, data, nn.CrossEntropyLoss(), torch.optim.SGD(net.parameters(), lr=0.3), 3, val_iter=data, callbacks=[progress])
     assert progress.animator.X == [[1.0, 2.0, 3.0]] * 2 and progress.animator.legend == ["train_loss", "val_acc"]
+
+
+def test_fit_draws_no_random_numbers_before_training():
+    # iter() on a DataLoader draws a seed from the global generator; checking that the
+    # loader can be read twice must not, or every later shuffle of the run shifts.
+    data = torch.utils.data.TensorDataset(torch.randn(40, 3), torch.randint(0, 2, (40,)))
+    loader = torch.utils.data.DataLoader(data, batch_size=8, shuffle=True)
+    torch.manual_seed(0)
+    coursekit.train._check_reusable(loader, "train_iter", passes=3)
+    after_check = torch.rand(1)
+    torch.manual_seed(0)
+    assert torch.equal(torch.rand(1), after_check)
+
+
+def test_evaluate_loss_measures_a_regression():
+    # A regression's outputs have no accuracy; the loss alone must still be measured.
+    X, y = torch.randn(30, 4), torch.randn(30, 1)
+    net = torch.nn.Linear(4, 1)
+    batches = [(X[:15], y[:15]), (X[15:], y[15:])]
+    expected = torch.nn.functional.mse_loss(net(X), y, reduction="none").mean().item()
+    assert abs(coursekit.evaluate_loss(net, batches, torch.nn.MSELoss()) - expected) < 1e-6

@@ -80,12 +80,18 @@ class Page:
 
 
 # Elements whose right edge passes the article's: a reader would have to scroll
-# sideways or would not see their end (MathJax 3 does not break long equations).
+# the page sideways or would not see their end (MathJax 3 does not break long
+# equations). A box that scrolls its own content (code does, with shadows at its
+# edges that show it) counts by its box; anything else by its content.
 WIDER_THAN_THE_PAGE = """() => {
   const limit = document.querySelector('article').getBoundingClientRect().right + 2;
   return Array.from(document.querySelectorAll(
       'article mjx-container[display="true"], article pre, article img, article table'))
-    .filter(el => el.getBoundingClientRect().left + Math.max(el.getBoundingClientRect().width, el.scrollWidth) > limit)
+    .filter(el => {
+      const box = el.getBoundingClientRect();
+      const scrolls = ['auto', 'scroll'].includes(getComputedStyle(el).overflowX);
+      return box.left + (scrolls ? box.width : Math.max(box.width, el.scrollWidth)) > limit;
+    })
     .map(el => el.tagName + ': ' + (el.textContent || el.getAttribute('src') || '').slice(0, 60));
 }"""
 
@@ -187,8 +193,100 @@ def test_every_page_and_anchor_that_the_pages_link_to_exists(site, browser):
     assert broken == []
 
 
-def test_search_index_and_downloads_exist(site):
+def test_the_download_button_serves_each_chapter(site):
     for chapter in CHAPTERS:
         with urllib.request.urlopen(urljoin(site, f"_sources/notebooks/{chapter.name}")) as response:
             notebook = json.loads(response.read())
         assert notebook["cells"], "the .ipynb download button serves the chapter"
+
+
+def _search_index(site: str) -> dict:
+    """The index the search page loads: searchindex.js is ``Search.setIndex({...})`` around JSON."""
+    with urllib.request.urlopen(urljoin(site, "searchindex.js")) as response:
+        script = response.read().decode()
+    found = re.fullmatch(r"\s*Search\.setIndex\((.*)\)\s*", script, re.S)
+    assert found, "searchindex.js is not Search.setIndex(...)"
+    return json.loads(found.group(1))
+
+
+def test_search_index_finds_each_chapter_by_its_title_and_text(site):
+    import snowballstemmer  # Sphinx's English stemmer: the index holds stems
+
+    stem = snowballstemmer.stemmer("porter").stemWord
+    index = _search_index(site)
+    for chapter in CHAPTERS:
+        docname = f"notebooks/{chapter.stem}"
+        assert docname in index["docnames"], f"{docname} is not in the search index"
+        doc = index["docnames"].index(docname)
+        title = next(c for c in nbformat.read(chapter, as_version=4).cells if c.cell_type == "markdown").source.splitlines()[0]
+        words = [w for w in re.findall(r"[A-Za-z]+", title) if len(w) > 3]
+        missing = [w for w in words if doc not in _documents(index["titleterms"].get(stem(w.lower())))]
+        assert words and missing == [], f"{docname}: the title words {missing} do not find it"
+        # The body is indexed too, not only the title: many terms lead to the page.
+        assert sum(doc in _documents(docs) for docs in index["terms"].values()) > 100, docname
+
+
+def _documents(entry: int | list[int] | None) -> list[int]:
+    """The documents of one index entry: Sphinx writes an int for one, a list for several."""
+    return [] if entry is None else [entry] if isinstance(entry, int) else entry
+
+
+# Every width a reader brings: a phone, a tablet or a narrow window, a laptop.
+@pytest.mark.parametrize("width", [390, 800, 1280])
+def test_navigation_opens_at_every_width(site, browser, width):
+    """The chapter list and the page contents open from the buttons a reader can see.
+
+    Below 960 px both sidebars are dialogs opened by the header's buttons; on a
+    laptop the chapter list is shown and its button hides it.
+    """
+    page = browser.new_page(viewport={"width": width, "height": 844})
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(urljoin(site, "notebooks/05_mlp_mnist.html"), wait_until="load")
+    toggles = {"primary": "#pst-primary-sidebar-modal", "secondary": "#pst-secondary-sidebar-modal"}
+    for kind, dialog in toggles.items():
+        buttons = [b for b in page.locator(f".{kind}-toggle").all() if b.is_visible()]
+        if width >= 992 and kind == "secondary":
+            assert not buttons and page.locator("#pst-secondary-sidebar").is_visible(), "on a laptop the page contents are shown"
+            continue
+        assert len(buttons) == 1, f"{width} px: one visible {kind} toggle, found {len(buttons)}"
+        sidebar = page.locator(f"#pst-{kind}-sidebar")
+        hidden_before = "pst-sidebar-hidden" in (sidebar.get_attribute("class") or "")
+        buttons[0].click()
+        page.wait_for_timeout(300)
+        if width >= 992:  # the chapter list collapses, as the theme intends on wide screens
+            assert ("pst-sidebar-hidden" in (sidebar.get_attribute("class") or "")) != hidden_before
+        else:
+            assert page.locator(dialog).evaluate("d => d.open"), f"{width} px: the {kind} sidebar did not open"
+            assert page.locator(f"{dialog} a").count() > 3, "the opened sidebar holds links"
+            page.keyboard.press("Escape")
+            page.wait_for_timeout(200)
+            assert not page.locator(dialog).evaluate("d => d.open")
+    assert not errors, errors
+    page.close()
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda p: p.stem)
+def test_every_figure_has_a_numbered_caption_and_alt_text(site, browser, chapter):
+    """A figure of the executed chapter is a numbered figure ("Fig. 5.3") that says what it shows.
+
+    Its caption comes from the code cell's ``mystnb.figure`` metadata, and its
+    alt text, read out by a screen reader in place of the image, from ``mystnb.image``.
+    """
+    number = int(chapter.name[:2])
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(urljoin(site, f"notebooks/{chapter.stem}.html"), wait_until="load")
+    figures = page.evaluate(
+        """() => Array.from(document.querySelectorAll('article .cell_output img')).map(img => {
+             const figure = img.closest('figure');
+             const caption = figure && figure.querySelector('figcaption');
+             return {src: img.getAttribute('src'), alt: img.getAttribute('alt') || '',
+                     caption: caption ? caption.textContent.trim() : ''};
+           })"""
+    )
+    page.close()
+    assert figures, "the chapter has figures"
+    for figure in figures:
+        assert re.match(rf"Fig\. {number}\.\d+\s+\S", figure["caption"]), f"{figure['src']}: no numbered caption: {figure['caption']!r}"
+        alt = figure["alt"]
+        assert len(alt) > 30 and not re.search(r"\.(svg|png)$", alt), f"{figure['src']}: alt text {alt!r} does not describe the figure"
