@@ -10,15 +10,17 @@ BIN := $(VENV)/bin
 COURSEKIT_MIRRORS ?= $(if $(wildcard ../shared/datasets),$(abspath ../shared/datasets))
 export COURSEKIT_MIRRORS
 
-.PHONY: help venv data book test unit-tests notebook-tests book-tests student bench bench-margins portability clean
+.PHONY: help venv data book test lint unit-tests notebook-tests book-tests student bench bench-margins portability lock clean
 
 help:
 	@echo "make book     set up, execute every chapter and build the HTML book (_build/html)"
 	@echo "make test     set up and run every test: unit, notebooks, book build, browser checks"
 	@echo "make student  write the student editions (no solutions) into student/"
-	@echo "make bench    time the data loaders, train_ch3 and every chapter (3 runs each; records the chapters' medians)"
+	@echo "make bench    time the data loaders, train_ch3, every chapter (3 runs each; records the chapters' medians) and d2l against coursekit.d2l"
 	@echo "make bench-margins  every trained-model threshold over 5 seeds, generic kernels, 1 thread (about 30 min)"
 	@echo "make portability    execute every chapter under 3 CPU kernel sets x 1 and 2 threads"
+	@echo "make lint     ruff over the code (make test runs it first)"
+	@echo "make lock     regenerate requirements.txt from requirements.in (keeps the versions pinned there)"
 	@echo "make clean    remove _build/ and student/ (keeps .venv and data/)"
 
 venv:
@@ -32,9 +34,13 @@ book: data
 
 test:
 	@PYTHON=$(PYTHON) tools/ensure_venv.sh $(VENV) --with-d2l
-	$(MAKE) --no-print-directory data unit-tests notebook-tests
+	$(MAKE) --no-print-directory lint data unit-tests notebook-tests
 	$(BIN)/python tools/build_book.py
 	$(MAKE) --no-print-directory book-tests
+
+# The rules and their reasons are in pyproject.toml ([tool.ruff]); notebooks are checked by tests/test_notebooks.py.
+lint:
+	$(BIN)/ruff check coursekit tests tools bench book/_ext
 
 unit-tests:
 	$(BIN)/python -m pytest tests --ignore=tests/book
@@ -54,12 +60,22 @@ bench: data
 	$(BIN)/python -m bench.train_ch3
 	$(BIN)/python -m bench.evaluate
 	$(BIN)/python -m bench.chapters
+	@PYTHON=$(PYTHON) tools/ensure_venv.sh $(VENV) --with-d2l
+	$(BIN)/python -m bench.d2l_compat
 
 bench-margins: data
 	$(BIN)/python -m bench.seed_margins
 
 portability: data
 	$(BIN)/python tools/portability.py
+
+# requirements.txt is generated: edit requirements.in, then run this. uv keeps every version
+# already pinned in requirements.txt unless requirements.in asks for another (to move one
+# package: add --upgrade-package NAME). --universal writes one file for Linux, macOS and
+# Windows (platform-only packages get markers); the hashes make pip check every download.
+lock:
+	$(BIN)/uv pip compile --quiet --universal --python-version 3.11 --generate-hashes \
+	  --custom-compile-command "make lock" requirements.in -o requirements.txt
 
 clean:
 	rm -rf _build student

@@ -1,6 +1,6 @@
 """Seconds per training epoch of chapter 3's softmax regression on full Fashion-MNIST, by loader.
 
-    python bench/loaders.py
+    python -m bench.loaders        (from the repository root; `make bench` runs it)
 
 (a) torchvision's per-image ``ToTensor`` ``DataLoader`` with 4 workers, as the d2l book does;
 (b) coursekit's ``load_data_fashion_mnist``;
@@ -18,8 +18,8 @@ import torch
 from torch.utils.data import DataLoader
 
 import coursekit
-from coursekit.data import FASHION_MNIST, load_split
 from bench.common import BATCH_SIZE, preloaded_batches, seconds, softmax_regression, train_epoch
+from coursekit.data import FASHION_MNIST, load_split
 
 
 def main() -> None:

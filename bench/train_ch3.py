@@ -27,8 +27,8 @@ import contextlib
 import io
 
 import coursekit
-from coursekit.train import progress_animator
 from bench.common import BATCH_SIZE, seconds, softmax_regression, train_epoch
+from coursekit.train import progress_animator
 
 EPOCHS = 10
 

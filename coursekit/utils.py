@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import random
 import time
+from collections.abc import Callable
 from types import TracebackType
-from typing import Callable
 
 import numpy as np
 import torch
 from torch import nn
 
-__all__ = ["Timer", "set_seed", "try_gpu", "try_all_gpus", "net_device"]
+__all__ = ["Timer", "set_seed", "try_gpu", "try_all_gpus"]
 
 
 def set_seed(seed: int) -> None:
@@ -77,7 +77,7 @@ class Timer:
         """Running totals of the recorded times, in seconds."""
         return np.array(self.times).cumsum().tolist()
 
-    def __enter__(self) -> "Timer":
+    def __enter__(self) -> Timer:
         self.start()
         return self
 

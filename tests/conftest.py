@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import importlib.util
 import os
 import struct
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 
 import matplotlib
 import numpy as np
@@ -97,10 +99,25 @@ def _close_figures():
 
 def pytest_report_header(config):
     folder = _real_mirror()
-    return f"data mirror: {folder or 'none (tests that need the real data sets are skipped)'}; COURSEKIT_DATA={os.environ.get('COURSEKIT_DATA', '(default)')}"
+    data = os.environ.get("COURSEKIT_DATA", "(default)")
+    return f"data mirror: {folder or 'none (tests that need the real data sets are skipped)'}; COURSEKIT_DATA={data}"
 
 
 @pytest.fixture
 def d2l():
     """The d2l 0.17.6 reference for parity tests; only the tests that ask for it are skipped without it."""
     return pytest.importorskip("d2l.torch", reason="the d2l reference is installed by `make test` (pip install --no-deps d2l==0.17.6)")
+
+
+@pytest.fixture(scope="session")
+def load_source():
+    """Load a Python file that no package holds (book/_ext/*.py, tools/*.py) as a fresh module: ``load_source("tools/x.py")``."""
+
+    def load(relative: str) -> ModuleType:
+        path = REPO / relative
+        spec = importlib.util.spec_from_file_location(path.stem, path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module
+
+    return load

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 import pytest
@@ -11,18 +10,17 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture
-def build_book(tmp_path, monkeypatch):
-    spec = importlib.util.spec_from_file_location("build_book", ROOT / "tools" / "build_book.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+def build_book(tmp_path, monkeypatch, load_source):
+    module = load_source("tools/build_book.py")
     (tmp_path / "coursekit").mkdir()
     (tmp_path / "coursekit" / "a.py").write_text("x = 1\n")
-    monkeypatch.setattr(module, "ROOT", tmp_path)
-    monkeypatch.setattr(module, "BUILD", tmp_path / "_build")
-    monkeypatch.setattr(module, "ASSETS_STAMP", tmp_path / "_build" / "book-assets.sha256")
-    monkeypatch.setattr(module, "CACHE", tmp_path / "_build" / ".jupyter_cache")
-    monkeypatch.setattr(module, "STAMP", tmp_path / "_build" / ".jupyter_cache" / "coursekit.sha256")
+    monkeypatch.setattr(module, "ROOT", tmp_path)  # every other path is derived from it
     return module
+
+
+def test_every_path_follows_root(build_book, tmp_path):
+    paths = [build_book.build_dir(), build_book.cache_dir(), build_book.coursekit_stamp(), build_book.assets_stamp()]
+    assert all(path.is_relative_to(tmp_path) for path in paths), paths
 
 
 def test_hash_changes_with_any_file_in_coursekit(build_book, tmp_path):
@@ -38,7 +36,7 @@ def test_hash_changes_with_any_file_in_coursekit(build_book, tmp_path):
 
 
 def test_cache_is_cleared_only_when_coursekit_changed(build_book):
-    cache, stamp = build_book.CACHE, build_book.STAMP
+    cache, stamp = build_book.cache_dir(), build_book.coursekit_stamp()
     assert build_book.invalidate_if_coursekit_changed(build_book.coursekit_hash()) is False  # no cache yet
     cache.mkdir(parents=True)
     (cache / "global.db").write_text("executed notebooks")
@@ -56,25 +54,8 @@ def test_a_change_to_the_books_assets_rebuilds_every_page(build_book, tmp_path):
     css.write_text("pre { white-space: pre; }")
     assets = build_book.tree_hash(*build_book.ASSETS)
     assert build_book.assets_changed(assets)  # never built
-    build_book.ASSETS_STAMP.parent.mkdir(parents=True)
-    build_book.ASSETS_STAMP.write_text(assets + "\n")
+    build_book.assets_stamp().parent.mkdir(parents=True)
+    build_book.assets_stamp().write_text(assets + "\n")
     assert not build_book.assets_changed(assets)
     css.write_text("pre { white-space: pre-wrap; }")
     assert build_book.assets_changed(build_book.tree_hash(*build_book.ASSETS))
-
-
-def test_repository_buttons_only_with_a_repository_url(build_book, tmp_path):
-    (tmp_path / "_config.yml").write_text("title: T\nrepository:\n  url: ''\n")
-    assert build_book.config_path() == tmp_path / "_config.yml"
-    (tmp_path / "_config.yml").write_text(
-        "title: T\nrepository:\n  url: https://github.com/org/course\nsphinx:\n  local_extensions:\n    ext: book/_ext\n"
-    )
-    import yaml
-
-    path = build_book.config_path()
-    assert path.is_relative_to(tmp_path)
-    derived = yaml.safe_load(path.read_text())
-    assert derived["html"]["use_repository_button"] is True
-    assert derived["launch_buttons"]["binderhub_url"] == "https://mybinder.org"
-    # The derived file lives in _build/: local extensions must not be relative to it.
-    assert derived["sphinx"]["local_extensions"]["ext"] == str((tmp_path / "book" / "_ext").resolve())

@@ -1,4 +1,4 @@
-"""coursekit.utils: seeds, Timer, devices; and that importing coursekit does nothing."""
+"""coursekit.utils: seeds, Timer, devices; and that importing coursekit does nothing (Used in lines: test_used_in.py)."""
 
 from __future__ import annotations
 
@@ -76,11 +76,3 @@ print("nothing happened")
     result = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "nothing happened" and result.stderr == ""
-
-
-def test_public_functions_say_where_they_are_used():
-    assert len(coursekit.__all__) == len(set(coursekit.__all__))
-    for name in coursekit.__all__:
-        obj = getattr(coursekit, name)
-        if callable(obj):
-            assert obj.__doc__ and "Used in:" in obj.__doc__, f"{name}: the docstring lacks a 'Used in:' line"

@@ -13,8 +13,8 @@ a change to the book's own assets (book/_static, book/_ext) alone would never
 reach the site. They are stamped too, and a change rebuilds every page (the
 executed notebooks still come from the cache).
 
-The repository, issue and launch (Binder, Colab) buttons need a repository
-URL: they are turned on only when `repository.url` is set in _config.yml.
+Everything else about the book, its buttons included, is configured in
+_config.yml; this script writes no configuration of its own.
 """
 
 from __future__ import annotations
@@ -27,14 +27,29 @@ import sys
 import time
 from pathlib import Path
 
-import yaml
-
 ROOT = Path(__file__).resolve().parents[1]
-BUILD = ROOT / "_build"
-CACHE = BUILD / ".jupyter_cache"
-STAMP = CACHE / "coursekit.sha256"
-ASSETS_STAMP = BUILD / "book-assets.sha256"
 ASSETS = ("book/_static", "book/_ext")
+
+
+# Every path below is derived from ROOT when it is used, so that a test that
+# points ROOT at a temporary folder cannot touch the real _build.
+def build_dir() -> Path:
+    return ROOT / "_build"
+
+
+def cache_dir() -> Path:
+    """Jupyter Book's execution cache."""
+    return build_dir() / ".jupyter_cache"
+
+
+def coursekit_stamp() -> Path:
+    """The hash of the coursekit the cached notebooks were executed with."""
+    return cache_dir() / "coursekit.sha256"
+
+
+def assets_stamp() -> Path:
+    """The hash of the book's assets at the last successful build."""
+    return build_dir() / "book-assets.sha256"
 
 
 def tree_hash(*folders: str) -> str:
@@ -54,45 +69,21 @@ def coursekit_hash() -> str:
 
 def assets_changed(current: str) -> bool:
     """True if the book's own assets differ from those of the last build (or it is unknown)."""
-    return not ASSETS_STAMP.exists() or ASSETS_STAMP.read_text().strip() != current
+    stamp = assets_stamp()
+    return not stamp.exists() or stamp.read_text().strip() != current
 
 
 def invalidate_if_coursekit_changed(current: str) -> bool:
     """Clear the execution cache if it was filled with another coursekit; True if cleared."""
-    if not CACHE.exists():
+    cache, stamp = cache_dir(), coursekit_stamp()
+    if not cache.exists():
         return False
-    previous = STAMP.read_text().strip() if STAMP.exists() else "(unknown)"
+    previous = stamp.read_text().strip() if stamp.exists() else "(unknown)"
     if previous == current:
         return False
     print(f"coursekit changed ({previous[:12]} -> {current[:12]}): clearing the execution cache, every chapter re-executes")
-    shutil.rmtree(CACHE)
+    shutil.rmtree(cache)
     return True
-
-
-LAUNCH_BUTTONS = {
-    "notebook_interface": "jupyterlab",
-    "binderhub_url": "https://mybinder.org",
-    "colab_url": "https://colab.research.google.com",
-}
-
-
-def config_path() -> Path:
-    """_config.yml, or a copy with the repository and launch buttons on when a repository URL is set."""
-    config_file = ROOT / "_config.yml"
-    config = yaml.safe_load(config_file.read_text())
-    if not (config.get("repository") or {}).get("url"):
-        return config_file
-    config.setdefault("html", {}).update(use_repository_button=True, use_issues_button=True)
-    config["launch_buttons"] = {**LAUNCH_BUTTONS, **(config.get("launch_buttons") or {})}
-    # Jupyter Book resolves local extensions relative to the config file, which moves.
-    sphinx = config.setdefault("sphinx", {})
-    sphinx["local_extensions"] = {
-        name: str((ROOT / folder).resolve()) for name, folder in (sphinx.get("local_extensions") or {}).items()
-    }
-    derived = BUILD / "_config.with-repository.yml"
-    BUILD.mkdir(exist_ok=True)
-    derived.write_text(yaml.safe_dump(config, sort_keys=False))
-    return derived
 
 
 def main() -> int:
@@ -103,10 +94,9 @@ def main() -> int:
     assets = tree_hash(*ASSETS)
     rebuild_all = invalidate_if_coursekit_changed(current) | assets_changed(assets) | args.all
     # Whatever this build adds to the cache, even if it fails later, is computed with this coursekit.
-    CACHE.mkdir(parents=True, exist_ok=True)
-    STAMP.write_text(current + "\n")
+    cache_dir().mkdir(parents=True, exist_ok=True)
+    coursekit_stamp().write_text(current + "\n")
     command = [str(Path(sys.executable).parent / "jupyter-book"), "build", str(ROOT), "-W", "-n", "--keep-going"]
-    command += ["--config", str(config_path())]
     if rebuild_all:
         command.append("--all")
     print("$", " ".join(command), flush=True)
@@ -115,8 +105,8 @@ def main() -> int:
     if result.returncode != 0:
         print(f"the book build failed (exit status {result.returncode}); see the messages above", file=sys.stderr)
         return result.returncode
-    ASSETS_STAMP.write_text(assets + "\n")
-    print(f"built in {time.perf_counter() - start:.0f} s; open {BUILD / 'html' / 'index.html'}")
+    assets_stamp().write_text(assets + "\n")
+    print(f"built in {time.perf_counter() - start:.0f} s; open {build_dir() / 'html' / 'index.html'}")
     return 0
 
 

@@ -2,7 +2,9 @@
 # Create or update a virtual environment for the course: tools/ensure_venv.sh VENV [--with-d2l]
 #
 # - creates VENV with $PYTHON (default python3) if it has no python yet;
-# - installs requirements.txt when it changed since the last install (sha256 stamp);
+# - installs requirements.txt when it changed since the last install (sha256 stamp): the
+#   course, the book, and the dev tools (pytest, ruff, uv), every file checked against
+#   the hashes `make lock` wrote there;
 # - installs coursekit from this checkout in editable mode when VENV last linked
 #   another checkout (a venv kept outside the clone, as CI does, serves many clones);
 # - with --with-d2l, adds the d2l reference the parity tests compare with. Its declared

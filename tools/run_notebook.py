@@ -28,7 +28,8 @@ from nbclient.exceptions import CellExecutionError, DeadKernelError
 # Run first in the kernel: it fixes the thread count and reports what the kernel really got.
 _PROBE = """\
 import json as _json, torch as _torch
-{set_threads}print("COURSEKIT-PROBE " + _json.dumps({{"capability": _torch.backends.cpu.get_cpu_capability(), "threads": _torch.get_num_threads(), "torch": _torch.__version__}}))
+{set_threads}_probe = {{"capability": _torch.backends.cpu.get_cpu_capability(), "threads": _torch.get_num_threads()}}
+print("COURSEKIT-PROBE " + _json.dumps({{**_probe, "torch": _torch.__version__}}))
 """
 
 
