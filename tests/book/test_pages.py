@@ -290,3 +290,36 @@ def test_every_figure_has_a_numbered_caption_and_alt_text(site, browser, chapter
         assert re.match(rf"Fig\. {number}\.\d+\s+\S", figure["caption"]), f"{figure['src']}: no numbered caption: {figure['caption']!r}"
         alt = figure["alt"]
         assert len(alt) > 30 and not re.search(r"\.(svg|png)$", alt), f"{figure['src']}: alt text {alt!r} does not describe the figure"
+
+
+# What passes a phone's screen and is not inside a box that scrolls on its own
+# (code, a display equation, a long inline formula): cut off, or the page scrolls sideways.
+PAST_THE_SCREEN = """() => {
+  const width = document.documentElement.clientWidth;
+  const inScrollingBox = el => {
+    for (let p = el.parentElement; p && p.tagName !== 'ARTICLE'; p = p.parentElement) {
+      const overflow = getComputedStyle(p).overflowX;
+      if ((overflow === 'auto' || overflow === 'scroll') && p.getBoundingClientRect().right <= width + 1) return true;
+    }
+    return false;
+  };
+  return Array.from(document.querySelectorAll('article *'))
+    .filter(el => { const r = el.getBoundingClientRect(); return r.width > 0 && r.right > width + 1 && !inScrollingBox(el); })
+    .map(el => el.tagName + ': ' + (el.textContent || '').trim().slice(0, 60));
+}"""
+
+
+def test_no_page_is_wider_than_a_phone(site, browser):
+    """At 390 px nothing is cut at the screen's edge and no page scrolls sideways."""
+    wide = {}
+    for url in _pages(site):
+        page = browser.new_page(viewport={"width": 390, "height": 844})
+        page.goto(url, wait_until="load")
+        page.wait_for_function("() => !window.MathJax || (MathJax.startup && MathJax.startup.promise)")
+        page.evaluate("() => window.MathJax && MathJax.startup.promise")
+        past = page.evaluate(PAST_THE_SCREEN)
+        scroll_width = page.evaluate("() => document.documentElement.scrollWidth")
+        if past or scroll_width > 390:
+            wide[url] = (scroll_width, past[:5])
+        page.close()
+    assert wide == {}, f"pages wider than a phone (scroll width, elements past the edge): {wide}"
