@@ -280,7 +280,7 @@ class Animator:
         min_interval: least time between two redraws, in seconds (0: redraw
             at every point, as d2l does).
 
-    Used in: chapters 3 and 4; chapter 5 through ``Progress``.
+    Used in: chapter 3; chapter 5 through ``Progress``.
     """
 
     def __init__(

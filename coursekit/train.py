@@ -57,7 +57,7 @@ class History:
     name: ``history.train_loss``, ``history["val_acc"]``; ``len(history)`` is
     the number of rows.
 
-    Used in: chapter 3, as what ``train_ch3`` returns; chapter 5, as what ``fit`` returns.
+    Used in: chapters 3 and 5, as what ``fit`` returns.
     """
 
     def __init__(self) -> None:
@@ -262,7 +262,8 @@ def train_ch3(
         TypeError: ``loss`` or ``updater`` is a class or a method instead of
             an object, or an iterator that runs once is to be read again.
 
-    Used in: chapter 3.
+    Used in: no chapter since the second edition (chapter 3 calls ``fit`` with a validation
+    set, and names this as d2l's form of it); :mod:`coursekit.d2l`.
     """
     if not isinstance(num_epochs, int) or num_epochs < 1:
         raise ValueError(f"train_ch3: num_epochs must be an int of at least 1, got {num_epochs!r}")
@@ -281,7 +282,7 @@ class Progress:
     ``fields``, by name; when training ends it is flushed. Without an
     ``animator``, one is made with the fields as its legend and ``animator_options``.
 
-    Used in: ``train_ch3``; chapter 5, as ``fit(..., callbacks=[Progress(("train_loss", "val_loss", "val_acc"))])``.
+    Used in: ``train_ch3``; chapters 3 and 5, as ``fit(..., callbacks=[Progress(("train_loss", "val_loss", "val_acc"))])``.
     """
 
     def __init__(self, fields: Sequence[str], animator: Animator | None = None, **animator_options) -> None:
@@ -339,7 +340,7 @@ def fit(
     Raises:
         TypeError: as :func:`train_ch3`.
 
-    Used in: ``train_ch3`` (chapter 3); chapter 5, with a validation set.
+    Used in: ``train_ch3``; chapters 3 and 5, with a validation set.
     """
     if not isinstance(num_epochs, int) or isinstance(num_epochs, bool) or num_epochs < 1:
         raise ValueError(f"fit: num_epochs must be an int of at least 1, got {num_epochs!r}")

@@ -102,7 +102,7 @@ def test_the_parser_reads_the_forms_the_docstrings_use():
 
 def test_every_chapter_is_found():
     assert sorted(CHAPTERS) == [1, 2, 3, 4, 5]
-    assert uses(3, "train_ch3") and not uses(1, "train_ch3")
+    assert uses(3, "fit") and not uses(1, "fit")
 
 
 @pytest.mark.parametrize("name", _strict_xfail(PUBLIC_CALLABLES, dict.fromkeys(NO_USED_IN, "no Used in line yet")))

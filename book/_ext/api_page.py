@@ -9,11 +9,19 @@ before the page is parsed, by one section per module of coursekit, in the order
 the package lists them, each documenting that module's ``__all__`` with
 autodoc. A name added to a module's ``__all__`` is on the page at the next
 build, with no other edit.
+
+    % coursekit-api coursekit.d2l
+
+does the same for another package, one level of heading down: the names of its
+``__all__`` that it defines itself, grouped by the module that defines each
+(names it only re-exports, from PyTorch or from coursekit proper, are left to
+their own documentation).
 """
 
 from __future__ import annotations
 
 import importlib
+import inspect
 from pathlib import Path
 from types import ModuleType
 
@@ -34,20 +42,41 @@ def api_sections(package: ModuleType) -> list[tuple[str, list[str]]]:
     return [section for module in modules for section in api_sections(module)]
 
 
-def api_markdown(package: ModuleType) -> str:
+def defined_sections(package: ModuleType) -> list[tuple[str, list[str]]]:
+    """(module, names) for the names of ``package.__all__`` that the package's own modules define."""
+    sections: dict[str, list[str]] = {}
+    for name in package.__all__:
+        obj = getattr(package, name)
+        home = getattr(obj, "__module__", None)
+        if inspect.ismodule(obj) or not isinstance(home, str):
+            continue
+        if home == package.__name__ or home.startswith(package.__name__ + "."):
+            sections.setdefault(home, []).append(name)
+    return list(sections.items())
+
+
+def api_markdown(package: ModuleType, level: int = 2) -> str:
     """The MyST source of the generated sections."""
+    sections = api_sections(package) if level == 2 else defined_sections(package)
     blocks = []
-    for module, names in api_sections(package):
-        blocks.append(f"## `{module}`\n\n```{{eval-rst}}\n.. automodule:: {module}\n   :members: {', '.join(names)}\n```\n")
+    for module, names in sections:
+        blocks.append(f"{'#' * level} `{module}`\n\n```{{eval-rst}}\n.. automodule:: {module}\n   :members: {', '.join(names)}\n```\n")
     return "\n".join(blocks)
+
+
+def _expand(line: str) -> str:
+    words = line.split()
+    if words[:2] != MARKER.split():
+        return line
+    if len(words) == 2:
+        return api_markdown(importlib.import_module(PACKAGE))
+    return api_markdown(importlib.import_module(words[2]), level=3)
 
 
 def _replace_marker(app, docname: str, source: list[str]) -> None:
     if MARKER not in source[0]:
         return
-    lines = source[0].splitlines(keepends=True)
-    generated = api_markdown(importlib.import_module(PACKAGE))
-    source[0] = "".join(generated if line.strip() == MARKER else line for line in lines)
+    source[0] = "".join(_expand(line) for line in source[0].splitlines(keepends=True))
 
 
 def _always_reread(app, env, added, changed, removed) -> list[str]:

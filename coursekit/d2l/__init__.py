@@ -22,48 +22,28 @@ import types
 
 from ..train import sgd
 from ..utils import Timer, try_all_gpus, try_gpu
-from .data import get_dataloader_workers, get_fashion_mnist_labels, load_data_fashion_mnist, prepare_torchvision_root
-from .plotting import Animator, plot, plt, set_axes, set_figsize, show_images, use_svg_display
-from .regression import linreg, load_array, squared_loss, synthetic_data
-from .tensors import *  # noqa: F403 (d2l's tensor names, listed in tensors.__all__)
-from .tensors import __all__ as _tensor_names
-from .training import Accumulator, accuracy, evaluate_accuracy, evaluate_loss, predict_ch3, train_ch3, train_epoch_ch3
+from . import data, plotting, regression, tensors, training
+from .data import *  # noqa: F403 - each submodule's __all__ is the one list of its names
+from .plotting import *  # noqa: F403
+from .regression import *  # noqa: F403
+from .tensors import *  # noqa: F403
+from .training import *  # noqa: F403
 
+# d2l's names, by the d2l sections that define them: plotting (2.4, 3.6), linear regression
+# (3.2, 3.3), Fashion-MNIST (3.5), softmax regression and after (3.6 to 4.6), then names
+# coursekit proper provides (the timer, minibatch SGD, devices), this module's install(),
+# and d2l's tensor aliases.
 __all__ = [
-    # plotting (d2l sections 2.4, 3.6)
-    "plt",
-    "use_svg_display",
-    "set_figsize",
-    "set_axes",
-    "plot",
-    "show_images",
-    "Animator",
-    # linear regression (3.2, 3.3)
+    *plotting.__all__,
+    *regression.__all__,
+    *data.__all__,
+    *training.__all__,
     "Timer",
-    "synthetic_data",
-    "linreg",
-    "squared_loss",
     "sgd",
-    "load_array",
-    # Fashion-MNIST (3.5)
-    "get_fashion_mnist_labels",
-    "get_dataloader_workers",
-    "load_data_fashion_mnist",
-    "prepare_torchvision_root",
-    # softmax regression and after (3.6 to 4.6)
-    "Accumulator",
-    "accuracy",
-    "evaluate_accuracy",
-    "evaluate_loss",
-    "train_epoch_ch3",
-    "train_ch3",
-    "predict_ch3",
-    # devices (5.6), for code that asks
     "try_gpu",
     "try_all_gpus",
-    # running d2l's code unchanged
     "install",
-    *_tensor_names,
+    *tensors.__all__,
 ]
 
 
