@@ -10,15 +10,18 @@ BIN := $(VENV)/bin
 COURSEKIT_MIRRORS ?= $(if $(wildcard ../shared/datasets),$(abspath ../shared/datasets))
 export COURSEKIT_MIRRORS
 
-.PHONY: help venv data book test lint unit-tests notebook-tests book-tests student bench bench-margins portability lock clean
+.PHONY: help venv data book test audit lint unit-tests notebook-tests book-tests lighthouse student bench bench-margins portability lock clean
 
 help:
 	@echo "make book     set up, execute every chapter and build the HTML book (_build/html)"
 	@echo "make test     set up and run every test: unit, notebooks, book build, browser checks"
 	@echo "make student  write the student editions (no solutions) into student/"
+	@echo "make assignments   build the autograded assignments with otter-grader into _build/assignments/"
+	@echo "make grade CHAPTER=03 SUBMISSIONS=DIR   grade every notebook in DIR, without Docker, into DIR/grades.csv"
 	@echo "make bench    time the data loaders, train_ch3, every chapter (3 runs each; records the chapters' medians) and d2l against coursekit.d2l"
 	@echo "make bench-margins  every trained-model threshold over 5 seeds, generic kernels, 1 thread (about 30 min)"
 	@echo "make portability    execute every chapter under 3 CPU kernel sets x 1 and 2 threads"
+	@echo "make audit    Lighthouse (mobile) on every page of the built book, against its targets (quiet machine)"
 	@echo "make lint     ruff over the code (make test runs it first)"
 	@echo "make lock     regenerate requirements.txt from requirements.in (keeps the versions pinned there)"
 	@echo "make clean    remove _build/ and student/ (keeps .venv and data/)"
@@ -32,9 +35,12 @@ data: venv
 book: data
 	$(BIN)/python tools/build_book.py
 
+# The book build executes every chapter once, and fails on an error or any stderr output
+# (a check cell's assert included), which is what nbval checks and more: running nbval
+# as well would execute every chapter twice. `make notebook-tests` runs nbval alone.
 test:
 	@PYTHON=$(PYTHON) tools/ensure_venv.sh $(VENV) --with-d2l
-	$(MAKE) --no-print-directory lint data unit-tests notebook-tests
+	$(MAKE) --no-print-directory lint data unit-tests
 	$(BIN)/python tools/build_book.py
 	$(MAKE) --no-print-directory book-tests
 
@@ -48,11 +54,28 @@ unit-tests:
 notebook-tests:
 	$(BIN)/python -m pytest --nbval-lax --nbval-current-env --nbval-cell-timeout=600 -p no:cacheprovider notebooks/
 
-book-tests:
+book-tests: lighthouse
 	$(BIN)/python -m pytest tests/book
+
+# Lighthouse comes from npm (tools/lighthouse/package-lock.json); Chromium from CHROME_PATH or /usr/bin/chromium.
+# The performance score is a timing: run `make audit` on a quiet machine.
+audit: lighthouse
+	$(BIN)/python -m tools.audit
+
+lighthouse:
+	@[ -x tools/lighthouse/node_modules/.bin/lighthouse ] || npm ci --prefix tools/lighthouse --no-audit --no-fund --loglevel=error
 
 student: venv
 	$(BIN)/python -m coursekit.student notebooks/[0-9][0-9]_*.ipynb -o student
+
+# The autograded assignments (book/instructors.md): sources in assignments/, one per chapter.
+assignments: data
+	$(BIN)/python tools/assignments.py
+
+# Options: OUT=path/grades.csv, TIMEOUT=seconds per submission (default 300), JOBS=submissions at once.
+grade: data
+	@test -n "$(CHAPTER)" -a -n "$(SUBMISSIONS)" || { echo "usage: make grade CHAPTER=03 SUBMISSIONS=folder-of-notebooks"; exit 2; }
+	$(BIN)/python tools/grade.py --chapter $(CHAPTER) $(SUBMISSIONS) $(if $(OUT),-o $(OUT)) $(if $(TIMEOUT),--timeout $(TIMEOUT)) $(if $(JOBS),--jobs $(JOBS))
 
 # Benchmarks time things: run them on a quiet machine (no other PyTorch process).
 bench: data

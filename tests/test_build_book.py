@@ -19,7 +19,8 @@ def build_book(tmp_path, monkeypatch, load_source):
 
 
 def test_every_path_follows_root(build_book, tmp_path):
-    paths = [build_book.build_dir(), build_book.cache_dir(), build_book.coursekit_stamp(), build_book.assets_stamp()]
+    paths = [build_book.build_dir(), build_book.cache_dir(), build_book.coursekit_stamp(), build_book.assets_stamp(),
+             build_book.assignments_stamp()]
     assert all(path.is_relative_to(tmp_path) for path in paths), paths
 
 
@@ -59,3 +60,23 @@ def test_a_change_to_the_books_assets_rebuilds_every_page(build_book, tmp_path):
     assert not build_book.assets_changed(assets)
     css.write_text("pre { white-space: pre-wrap; }")
     assert build_book.assets_changed(build_book.tree_hash(*build_book.ASSETS))
+
+
+def test_assignments_are_rebuilt_only_when_their_sources_change(build_book, tmp_path):
+    # A stand-in for tools/assignments.py that counts its runs.
+    (tmp_path / "tools").mkdir()
+    (tmp_path / "tools" / "assignments.py").write_text(
+        "from pathlib import Path\n"
+        "runs = Path(__file__).parent / 'runs'\n"
+        "runs.write_text(str(int(runs.read_text()) + 1) if runs.exists() else '1')\n"
+    )
+    for folder in ("assignments", "notebooks"):
+        (tmp_path / folder).mkdir()
+    (tmp_path / "notebooks" / "01_a.ipynb").write_text("{}")
+    runs = tmp_path / "tools" / "runs"
+    assert build_book.build_assignments() is True and runs.read_text() == "1"
+    assert build_book.build_assignments() is False and runs.read_text() == "1"
+    (tmp_path / "notebooks" / "01_a.ipynb").write_text('{"changed": 1}')  # a chapter's exercise text
+    assert build_book.build_assignments() is True and runs.read_text() == "2"
+    (tmp_path / "assignments" / "01_a.py").write_text("# %%\n")
+    assert build_book.build_assignments() is True and runs.read_text() == "3"

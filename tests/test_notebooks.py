@@ -7,6 +7,7 @@ solutions, check cells, seeds, and no outdated PyTorch API in the code.
 
 from __future__ import annotations
 
+import importlib.util
 import re
 from pathlib import Path
 
@@ -15,9 +16,9 @@ import pytest
 
 NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 
-# Outdated API the standards forbid in code (a line may opt out with the marker
-# OPT_OUT when a chapter shows the pitfall on purpose).
-OPT_OUT = "# noqa: old-api"
+# Outdated API the standards forbid in code. A cell that shows such a pitfall on purpose
+# carries the tag OLD_API_DEMO (a tag, not a comment, so readers never see a lint pragma).
+OLD_API_DEMO = "old-api-demo"
 OLD_API = {
     "torch.autograd.Variable": re.compile(r"\bVariable\s*\("),
     "size_average=": re.compile(r"\bsize_average\s*="),
@@ -111,11 +112,22 @@ def test_every_code_cell_follows_prose(nb):
 
 def test_no_outdated_pytorch_api(nb):
     for cell in _code_cells(nb):
+        if OLD_API_DEMO in _tags(cell):
+            continue
         for line in cell.source.splitlines():
-            if OPT_OUT in line:
-                continue
             for name, pattern in OLD_API.items():
                 assert not pattern.search(line), f"outdated API ({name}): {line.strip()}"
+
+
+def test_old_api_demos_follow_a_pitfall(nb):
+    # The tag exempts a cell only where the prose just before it is a pitfall that names the mistake.
+    last_markdown = ""
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            last_markdown = cell.source
+        elif OLD_API_DEMO in _tags(cell):
+            assert "Common pitfall" in last_markdown, f"an {OLD_API_DEMO} cell without a pitfall before it:\n{cell.source[:200]}"
+        assert "noqa" not in cell.source, f"a lint pragma in reader-facing code:\n{cell.source[:200]}"
 
 
 def test_imports_helpers_from_coursekit(nb):
@@ -146,3 +158,17 @@ def test_every_pitfall_is_a_titled_admonition(nb):
         f"{mentions - len(titled)} 'Common pitfall' mention(s) are not of the form "
         "```{admonition} Common pitfall: <title>\\n:class: warning pitfall (or note pitfall)"
     )
+
+
+def _install_cell() -> str:
+    spec = importlib.util.spec_from_file_location("coursekit_wheel", Path(__file__).resolve().parents[1] / "book" / "_ext" / "coursekit_wheel.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.INSTALL_CELL
+
+
+def test_first_code_cell_installs_coursekit_outside_the_repository(nb):
+    # Word for word the cell of book/_ext/coursekit_wheel.py, whose default URL the build fills in
+    # (tests/book/test_outside_repository.py runs it in an environment without coursekit).
+    first = _code_cells(nb)[0]
+    assert first.source == _install_cell(), "the first code cell must be coursekit_wheel.INSTALL_CELL"

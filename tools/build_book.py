@@ -13,6 +13,14 @@ a change to the book's own assets (book/_static, book/_ext) alone would never
 reach the site. They are stamped too, and a change rebuilds every page (the
 executed notebooks still come from the cache).
 
+After a successful build, files that no page uses any more are removed from
+the site: figures of earlier builds in ``_images/`` and the error reports of
+earlier failed executions in ``reports/`` (Sphinx adds, never removes).
+
+Before Sphinx runs, the autograded assignments are built (tools/assignments.py,
+about 40 s) when their sources or the chapters changed: each chapter's
+Exercises section links to its student zip, which the book publishes.
+
 Everything else about the book, its buttons included, is configured in
 _config.yml; this script writes no configuration of its own.
 """
@@ -21,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import re
 import shutil
 import subprocess
 import sys
@@ -62,6 +71,11 @@ def tree_hash(*folders: str) -> str:
     return digest.hexdigest()
 
 
+def assignments_stamp() -> Path:
+    """The hash of the assignments' sources at their last successful build."""
+    return build_dir() / "assignments" / "sources.sha256"
+
+
 def coursekit_hash() -> str:
     """The hash of coursekit/, the code every chapter imports."""
     return tree_hash("coursekit")
@@ -86,10 +100,41 @@ def invalidate_if_coursekit_changed(current: str) -> bool:
     return True
 
 
+def build_assignments() -> bool:
+    """Build the assignments (tools/assignments.py) if their sources changed; True if built."""
+    # The assignments take their exercise texts from the chapters, and the build script is a source too.
+    current = tree_hash("assignments", "notebooks") + hashlib.sha256((ROOT / "tools" / "assignments.py").read_bytes()).hexdigest()
+    stamp = assignments_stamp()
+    if stamp.exists() and stamp.read_text().strip() == current:
+        return False
+    print("$ python tools/assignments.py", flush=True)
+    subprocess.run([sys.executable, str(ROOT / "tools" / "assignments.py")], cwd=ROOT, check=True)
+    stamp.parent.mkdir(parents=True, exist_ok=True)
+    stamp.write_text(current + "\n")
+    return True
+
+
+def prune_stale_files(html: Path) -> list[Path]:
+    """Remove figures no page references and old execution reports; returns what was removed."""
+    referenced = set()
+    for page in html.rglob("*.html"):
+        referenced.update(re.findall(r"_images/([^\"'#?)\s]+)", page.read_text(encoding="utf-8")))
+    stale = [p for p in (html / "_images").glob("*") if p.is_file() and p.name not in referenced]
+    stale += [p for p in (html / "reports").rglob("*") if p.is_file()]
+    for path in stale:
+        path.unlink()
+    return stale
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--all", action="store_true", help="rebuild every page (the cache still serves unchanged notebooks)")
     args = parser.parse_args()
+    try:
+        build_assignments()
+    except subprocess.CalledProcessError as error:
+        print(f"building the assignments failed (exit status {error.returncode}); see the messages above", file=sys.stderr)
+        return error.returncode
     current = coursekit_hash()
     assets = tree_hash(*ASSETS)
     rebuild_all = invalidate_if_coursekit_changed(current) | assets_changed(assets) | args.all
@@ -106,6 +151,9 @@ def main() -> int:
         print(f"the book build failed (exit status {result.returncode}); see the messages above", file=sys.stderr)
         return result.returncode
     assets_stamp().write_text(assets + "\n")
+    removed = prune_stale_files(build_dir() / "html")
+    if removed:
+        print(f"removed {len(removed)} files no page uses: {', '.join(p.name for p in removed[:5])}{' ...' if len(removed) > 5 else ''}")
     print(f"built in {time.perf_counter() - start:.0f} s; open {build_dir() / 'html' / 'index.html'}")
     return 0
 

@@ -45,6 +45,19 @@ def chapter_facts(path: Path) -> dict:
     }
 
 
+def summary(text: str, limit: int = 160) -> str:
+    """The exercise's first sentence, cut at a word, never inside $math$ or `code`, with an ellipsis if cut."""
+    sentence = re.split(r"(?<=[.?!])\s+(?=[A-Z0-9(*])", text, maxsplit=1)[0]
+    if len(sentence) <= limit:
+        return sentence
+    cut = sentence[:limit].rsplit(" ", 1)[0]
+    # An odd number of $ or ` means the cut is inside math or code: cut before it opened.
+    for mark in ("$", "`"):
+        if cut.count(mark) % 2:
+            cut = cut[: cut.rfind(mark)].rstrip()
+    return cut.rstrip(",;:") + " …"
+
+
 _RELATIVE_DOC = re.compile(r"\{doc\}`(?!/)([^`<]*<)?([^`>/][^`>]*)(>?)`")
 
 
@@ -70,7 +83,7 @@ class ChapterOverview(SphinxDirective):
         lines = [f"**Chapter:** {{doc}}`{docname}`", "", "**Learning objectives:**", ""]
         lines += facts["objectives"] + ["", f"**Prerequisites:** {facts['prerequisites']}", ""]
         lines += [f"**Exercises ({len(facts['exercises'])}):**", ""]
-        lines += [f"- {{numref}}`{label}`: {summary[:140]}{'...' if len(summary) > 140 else ''}" for label, summary in facts["exercises"]]
+        lines += [f"- {{numref}}`{label}`: {summary(text)}" for label, text in facts["exercises"]]
         container = nodes.container(classes=["chapter-overview"])
         self.state.nested_parse(StringList(lines, relative), self.content_offset, container)
         return [container]

@@ -7,12 +7,11 @@ under ``_build/screenshots/``.
 
 from __future__ import annotations
 
-import functools
-import http.server
+import io
 import json
 import re
-import threading
 import urllib.request
+import zipfile
 from pathlib import Path
 from urllib.parse import urldefrag, urljoin, urlparse
 
@@ -31,24 +30,6 @@ def chromium_path() -> str:
         if Path(candidate).exists():
             return candidate
     pytest.fail("no Chromium: install Debian's chromium package (apt-get install chromium), as .ci/run does")
-
-
-@pytest.fixture(scope="module")
-def site() -> str:
-    if not (HTML / "index.html").exists():
-        pytest.fail("no built book in _build/html: run `python tools/build_book.py` (make test does) first")
-    handler = functools.partial(_QuietHandler, directory=str(HTML))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/"
-    server.shutdown()
-    server.server_close()
-
-
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args) -> None:  # keep the test output readable
-        pass
 
 
 @pytest.fixture(scope="module")
@@ -112,6 +93,8 @@ def test_chapter_page_as_a_reader_sees_it(site, browser, chapter):
     page = opened.page
     page.wait_for_function("() => window.MathJax && MathJax.startup && MathJax.startup.promise")
     page.evaluate("() => MathJax.startup.promise")
+    # Figures load lazily, as a reader scrolls (book/_ext/fast_pages.py): load them all now.
+    page.evaluate("() => document.querySelectorAll('img[loading=lazy]').forEach(img => { img.loading = 'eager'; })")
     page.wait_for_function("() => Array.from(document.images).every(img => img.complete)")
 
     assert page.title() == f"{number}. {_title(chapter)} — Classification with PyTorch"
@@ -143,6 +126,12 @@ def test_chapter_page_as_a_reader_sees_it(site, browser, chapter):
     first.locator(".admonition-title").click()
     page.wait_for_timeout(300)
     assert "toggle-hidden" not in (first.get_attribute("class") or "") and body.is_visible(), "a click opens the solution"
+    # The title's link to the exercise opens the solution too, and stays on it (book/_static/theme-fixes.js).
+    second, url = solutions.nth(1), page.url
+    second.locator(".admonition-title a").first.click()
+    page.wait_for_timeout(300)
+    assert "toggle-hidden" not in (second.get_attribute("class") or ""), "a tap on the title's link opens the solution"
+    assert page.url == url, "the title's link opened the solution instead of jumping to the exercise"
 
     assert opened.local_errors() == [], "console errors"
     assert opened.failed_local == [], "requests to the book itself that failed"
@@ -166,7 +155,8 @@ def test_every_page_and_anchor_that_the_pages_link_to_exists(site, browser):
     def fetch(url: str) -> str:
         if url not in cache:
             with urllib.request.urlopen(url) as response:
-                cache[url] = response.read().decode()
+                # Downloads (the assignments' zips) are binary: only their existence matters.
+                cache[url] = response.read().decode("utf-8", errors="replace")
         return cache[url]
 
     broken = []
@@ -191,6 +181,18 @@ def test_every_page_and_anchor_that_the_pages_link_to_exists(site, browser):
             if fragment and not re.search(rf'id="{re.escape(fragment)}"', html):
                 broken.append(f"{url} -> {link}: no element with id {fragment!r}")
     assert broken == []
+
+
+def test_each_chapter_links_its_assignment(site):
+    # The Exercises section hands out the assignment: the student notebook and its public tests, zipped.
+    for chapter in CHAPTERS:
+        with urllib.request.urlopen(urljoin(site, f"notebooks/{chapter.stem}.html")) as response:
+            html = response.read().decode()
+        links = re.findall(rf'href="([^"]*{chapter.stem}-student\.zip)"', html)
+        assert links, f"{chapter.stem}: no link to its assignment"
+        with urllib.request.urlopen(urljoin(site, f"notebooks/{links[0]}")) as response:
+            names = zipfile.ZipFile(io.BytesIO(response.read())).namelist()
+        assert any(n.endswith(f"{chapter.stem}.ipynb") for n in names) and any("/tests/" in n or n.startswith("tests/") for n in names), names
 
 
 def test_the_download_button_serves_each_chapter(site):
@@ -323,3 +325,47 @@ def test_no_page_is_wider_than_a_phone(site, browser):
             wide[url] = (scroll_width, past[:5])
         page.close()
     assert wide == {}, f"pages wider than a phone (scroll width, elements past the edge): {wide}"
+
+
+def test_search_results_show_no_latex(site, browser):
+    # Chapter 3's snippets would quote formulas as LaTeX source (book/_static/theme-fixes.js).
+    page = browser.new_page()
+    page.goto(urljoin(site, "search.html?q=softmax+logits"), wait_until="load")
+    page.wait_for_selector("#search-results li p.context", timeout=30_000)
+    snippets = page.locator("#search-results li p.context").all_inner_texts()
+    assert snippets, "the search found nothing"
+    assert not [s for s in snippets if re.search(r"\\\(|\\\[|\\mathbf|\\hat", s)], snippets
+
+
+def test_nothing_stale_is_published():
+    # tools/build_book.py removes figures no page shows and reports of old failed executions.
+    pages = "".join(p.read_text(encoding="utf-8") for p in HTML.rglob("*.html"))
+    unused = [p.name for p in (HTML / "_images").iterdir() if p.name not in pages]
+    assert unused == [], f"{len(unused)} figures no page shows"
+    reports = [p.name for p in (HTML / "reports").rglob("*") if p.is_file()]
+    assert reports == [], "execution reports of an earlier failed build"
+
+
+def test_dark_mode_reads_and_navigates(site, browser):
+    # A reader whose theme switch says dark: light text on a dark page, the figures (drawn for a
+    # light page) on white, and the chapter list still opens on a phone.
+    page = browser.new_page(viewport={"width": 390, "height": 844})
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.add_init_script("localStorage.setItem('mode', 'dark'); localStorage.setItem('theme', 'dark');")
+    page.goto(urljoin(site, "notebooks/03_softmax_regression.html"), wait_until="load")
+    assert page.evaluate("document.documentElement.dataset.theme") == "dark"
+    luminance = """(el, prop) => {
+        const [r, g, b] = getComputedStyle(el)[prop].match(/\\d+/g).map(Number);
+        return (0.2126 * r + 0.7152 * g + 0.0722 * b) / 255; }"""
+    body = page.locator("body")
+    assert body.evaluate(luminance, "backgroundColor") < 0.2 and body.evaluate(luminance, "color") > 0.7
+    figure = page.locator("figure img").first
+    # The theme puts dark-mode images on its light grey (luminance about 0.83): dark ink stays legible.
+    assert figure.evaluate(luminance, "backgroundColor") > 0.75, "a figure drawn for a light page needs a light background"
+    page.locator(".primary-toggle").locator("visible=true").first.click()
+    page.wait_for_timeout(300)
+    assert page.locator("#pst-primary-sidebar-modal").evaluate("d => d.open")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SCREENSHOTS / "dark-390.png")
+    assert errors == []

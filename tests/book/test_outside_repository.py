@@ -1,0 +1,84 @@
+"""A chapter downloaded from the book runs where there is no repository, with only the published wheel.
+
+This is what a reader who clicks the download button (or opens the chapter in
+Colab) does: a Python environment that has PyTorch and Jupyter but not
+coursekit, a folder with nothing in it but the notebook, and the book's website.
+The environment is a new virtual environment that sees the test environment's
+packages (so no download is needed; pip runs with --no-index), except coursekit.
+The notebook's first cell must install coursekit from the wheel the site serves;
+coursekit then fetches and verifies the data into an empty data directory.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import sysconfig
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+HTML = ROOT / "_build" / "html"
+CHAPTER = "05_mlp_mnist.ipynb"  # reads its data set through coursekit (MNIST)
+
+
+def _environment_without_coursekit(where: Path) -> Path:
+    """A new venv whose site-packages sees this one's packages, coursekit excepted; returns its python."""
+    # Without its own pip and setuptools, which would shadow the newer ones the shared packages need.
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(where)], check=True)
+    python = where / "bin" / "python"
+    purelib = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                             check=True, capture_output=True, text=True).stdout.strip()
+    shared = where / "shared-packages"
+    shared.mkdir()
+    for entry in Path(sysconfig.get_paths()["purelib"]).iterdir():
+        if "coursekit" in entry.name.lower() or entry.suffix == ".pth":
+            continue
+        (shared / entry.name).symlink_to(entry)
+    (Path(purelib) / "shared-packages.pth").write_text(f"{shared}\n")
+    return python
+
+
+def _run(command: list, **kwargs) -> subprocess.CompletedProcess:
+    result = subprocess.run(command, capture_output=True, text=True, **kwargs)
+    assert result.returncode == 0, f"{' '.join(map(str, command))} failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
+    return result
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="the test builds a POSIX venv layout")
+def test_a_downloaded_chapter_runs_with_only_the_published_wheel(site, tmp_path):
+    wheels = sorted((HTML / "_static" / "wheels").glob("coursekit-*.whl"))
+    assert len(wheels) == 1, "the book build publishes exactly one coursekit wheel in _static/wheels/"
+    python = _environment_without_coursekit(tmp_path / "venv")
+    outside = subprocess.run([str(python), "-c", "import coursekit"], cwd=tmp_path, capture_output=True, text=True)
+    assert outside.returncode != 0, "the new environment must not see coursekit before the notebook installs it"
+
+    work = tmp_path / "downloads"
+    work.mkdir()
+    with urllib.request.urlopen(f"{site}_sources/notebooks/{CHAPTER}") as response:
+        notebook = json.loads(response.read())
+    (work / CHAPTER).write_text(json.dumps(notebook))
+
+    env = {key: value for key, value in os.environ.items() if key not in {"PYTHONPATH", "VIRTUAL_ENV"}}
+    env.update(
+        COURSEKIT_WHEEL=f"{site}_static/wheels/{wheels[0].name}",
+        COURSEKIT_DATA=str(tmp_path / "data"),  # empty: coursekit fetches and verifies the data
+        PIP_NO_INDEX="1",  # everything but coursekit is installed already; nothing is downloaded
+        PIP_DISABLE_PIP_VERSION_CHECK="1",
+        JUPYTER_DATA_DIR=str(tmp_path / "jupyter"),  # no kernel spec but the new environment's own python
+        PATH=f"{python.parent}{os.pathsep}{env['PATH']}",
+    )
+    assert env.get("COURSEKIT_MIRRORS"), "the data come from the mirror (make test sets COURSEKIT_MIRRORS)"
+    _run([str(python), "-m", "nbconvert", "--to", "notebook", "--execute", "--output", "executed.ipynb",
+          "--ExecutePreprocessor.timeout=900", "--ExecutePreprocessor.kernel_name=python3", CHAPTER], cwd=work, env=env)
+
+    where = _run([str(python), "-c", "import coursekit; print(coursekit.__file__)"], cwd=tmp_path, env=env).stdout
+    assert Path(where.strip()).is_relative_to(tmp_path / "venv"), f"coursekit was not installed from the wheel: {where}"
+    assert any((tmp_path / "data").rglob("*-ubyte*")), "coursekit fetched the data into the empty data directory"
+    executed = json.loads((work / "executed.ipynb").read_text())
+    errors = [o for c in executed["cells"] for o in c.get("outputs", []) if o.get("output_type") == "error"]
+    assert errors == []
