@@ -1,0 +1,118 @@
+"""Grading time: submissions of chapter 3's assignment graded as `make grade` does (otter, no Docker).
+
+    python -m bench.grading [--submissions 30] [--jobs 2] [--repeats 3] [--record]
+
+Chapter 3's assignment is built first if missing (`make assignments`). The
+submissions are synthetic (tools/submissions.py): the solutions, every third
+one with a wrong answer, so that the failing path is timed too. Printed:
+
+* the total wall time to grade them all, ``--jobs`` at once (2 on a 2-core CPU), and per submission;
+* the overhead of grading one submission: the median time to grade it
+  (subprocess, fresh kernel, otter's set-up, the notebook, every test) minus the
+  median time to execute the same notebook plainly in a fresh kernel (nbclient,
+  no otter), each ``--repeats`` times, one at a time, taking turns;
+* what a student waits for ``grader.check("qN")``: the median and the largest
+  time of a check cell, from the plain executions (run in the student folder).
+
+With ``--record`` the figures go to bench/results/grading.json with the machine.
+Run it on a quiet machine: another PyTorch process on a 2-core CPU slows each run many times.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import tempfile
+import time
+from datetime import datetime
+from pathlib import Path
+
+from nbclient import NotebookClient
+
+from bench.common import machine
+from tools import grade, submissions
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "bench" / "results" / "grading.json"
+WRONG_Q3 = "def logistic_from_softmax(W, b):\n    return W[:, 0] - W[:, 1], b[0] - b[1]"
+
+
+def _time(stamp: str) -> datetime:
+    return datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+
+
+def plain_run(assignment: Path, path: Path) -> tuple[float, list[float]]:
+    """Execute a submission in a fresh kernel without otter's grading: (seconds, seconds of each grader.check cell)."""
+    nb = submissions.submission(assignment)
+    client = NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}})
+    start = time.perf_counter()
+    client.execute(env={**os.environ, "OMP_NUM_THREADS": "1"})
+    seconds = time.perf_counter() - start
+    checks = []
+    for cell in nb.cells:
+        if cell.cell_type == "code" and cell.source.startswith("grader.check("):
+            timing = cell.metadata.get("execution", {})
+            began, ended = timing.get("iopub.execute_input"), timing.get("shell.execute_reply")
+            if began and ended:
+                checks.append((_time(ended) - _time(began)).total_seconds())
+    return seconds, checks
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--submissions", type=int, default=30, help="how many submissions to grade (default 30)")
+    parser.add_argument("--jobs", type=int, default=2, help="submissions graded at once (default 2)")
+    parser.add_argument("--repeats", type=int, default=3, help="one-at-a-time runs for the overhead (default 3)")
+    parser.add_argument("--record", action="store_true", help=f"write the figures to {RESULTS.relative_to(ROOT)}")
+    args = parser.parse_args()
+    assignment = grade.find_assignment("03")
+    with tempfile.TemporaryDirectory(prefix="bench-grading-") as tmp:
+        folder = Path(tmp) / "submissions"
+        for i in range(args.submissions):
+            answers = {"logistic_from_softmax": WRONG_Q3} if i % 3 == 2 else {}
+            submissions.write(submissions.submission(assignment, answers), folder / f"student_{i:03d}.ipynb")
+        start = time.perf_counter()
+        grades = grade.grade_folder(folder, assignment, jobs=args.jobs, quiet=True)
+        total = time.perf_counter() - start
+        bad = [g for g in grades if g.status != "graded"]
+        if bad:
+            raise SystemExit(f"{len(bad)} submissions were not graded: {bad[0].submission}: {bad[0].status} {bad[0].reason}")
+
+        # Overhead, one submission at a time: grading against a plain execution, taking turns.
+        sample = folder / "student_000.ipynb"
+        student_copy = assignment / "student" / "bench-plain.ipynb"
+        graded_s, plain_s, checks = [], [], []
+        try:
+            for _ in range(args.repeats):
+                graded_s.append(grade.grade_submission(sample, assignment).seconds)
+                seconds, check_times = plain_run(assignment, student_copy)
+                plain_s.append(seconds)
+                checks += check_times
+        finally:
+            student_copy.unlink(missing_ok=True)
+    figures = {
+        "submissions": args.submissions,
+        "jobs": args.jobs,
+        "total_s": round(total, 2),
+        "per_submission_s": round(total / args.submissions, 2),
+        "grade_one_median_s": round(statistics.median(graded_s), 2),
+        "plain_run_median_s": round(statistics.median(plain_s), 2),
+        "overhead_median_s": round(statistics.median(graded_s) - statistics.median(plain_s), 2),
+        "check_median_s": round(statistics.median(checks), 3) if checks else None,
+        "check_max_s": round(max(checks), 3) if checks else None,
+    }
+    f = figures
+    print(f"graded {args.submissions} submissions of chapter 3, {args.jobs} at once: {total:.1f} s, {f['per_submission_s']:.2f} s per submission")
+    print(f"one submission: graded in {f['grade_one_median_s']:.2f} s, run plainly in {f['plain_run_median_s']:.2f} s (medians of {args.repeats})")
+    print(f"overhead of grading one submission: {figures['overhead_median_s']:.2f} s")
+    if checks:
+        print(f"grader.check: median {figures['check_median_s']:.3f} s, largest {figures['check_max_s']:.3f} s per question (target < 2 s)")
+    if args.record:
+        RESULTS.write_text(json.dumps({"machine": machine(), **figures}, indent=2) + "\n")
+        print(f"recorded in {RESULTS.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()

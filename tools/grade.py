@@ -1,0 +1,365 @@
+"""Grade a folder of submitted notebooks with otter-grader, without Docker (`make grade`).
+
+    python tools/grade.py --chapter 03 SUBMISSIONS [-o grades.csv] [--timeout 300] [--jobs 2] [--no-scan]
+
+Every entry of SUBMISSIONS (except hidden files and the outputs of this tool) is
+a submission. Each ``.ipynb`` is graded by otter's non-containerized grader
+(what ``otter run`` does) in a subprocess of its own, with a time limit: the
+notebook is executed top to bottom in a fresh kernel on this machine, with this
+environment, and then every test of the assignment, public and hidden, is run.
+
+The result is ``grades.csv`` (by default in SUBMISSIONS): one row per
+submission, with its ``status``, the score of each auto-graded question, an
+empty column for each question graded by hand, the ``total`` and ``possible``
+points, and a ``reason``. A submission never stops the run:
+
+=================  ====================================================================
+status             meaning
+=================  ====================================================================
+``graded``         graded; ``reason`` names the cells that raised, if any (they score
+                   what their tests give, often 0)
+``error``          grading failed (the kernel died, the notebook is for another
+                   assignment...): 0 points, ``reason`` says why
+``timeout``        stopped after ``--timeout`` seconds: 0 points
+``not-a-notebook`` not a readable ``.ipynb``: 0 points
+``flagged``        the submission changed the tests during grading, or its code reaches
+                   for the grading machinery (see ``scan``): total 0 until you review it
+=================  ====================================================================
+
+Otter's report for each submission (every test's message, hidden ones
+included) is written to ``feedback/NAME.txt`` beside the CSV.
+
+The assignment comes from ``make assignments`` (``_build/assignments/NN_name/``);
+it is built first if missing. Grading is offline: the chapters' data come from
+coursekit's data folder or ``COURSEKIT_MIRRORS``.
+
+Security: grading runs the students' code on this machine with your rights.
+See "Grading without containers: the limits" in book/instructors.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import hashlib
+import io
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import tokenize
+import zipfile
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+
+ROOT = Path(__file__).resolve().parents[1]
+ASSIGNMENTS = ROOT / "_build" / "assignments"
+DEFAULT_TIMEOUT = 300
+# Names that the answers of these assignments never need, and that tampering with the grader does:
+# otter's own classes, introspection, the file system and processes. `grader` is allowed in calls
+# grader.check(...) only. A cell of the student notebook left as it was handed out is not scanned.
+SUSPICIOUS = frozenset(
+    """otter Checker GradingResults TestFile ExceptionTestFile OKTestFile test_case
+    __import__ __builtins__ builtins importlib globals locals vars getattr setattr delattr exec eval compile
+    open os sys subprocess shutil pathlib Path io gc inspect ctypes atexit signal threading multiprocessing
+    pickle dill marshal get_ipython""".split()
+)
+ALLOWED_DUNDERS = frozenset({"__init__", "__call__", "__len__", "__getitem__", "__repr__", "__name__", "__main__"})
+
+
+@dataclass
+class Grade:
+    """One row of grades.csv."""
+
+    submission: str
+    status: str
+    scores: dict[str, float] = field(default_factory=dict)  # auto-graded question -> points
+    reason: str = ""
+    seconds: float = 0.0  # wall time of the grading subprocess (not written to the CSV)
+
+    @property
+    def total(self) -> float:
+        return sum(self.scores.values())
+
+
+def find_assignment(chapter: str, assignments: Path = ASSIGNMENTS) -> Path:
+    """The built assignment folder of a chapter (``03`` or ``03_softmax_regression``); built if missing."""
+    matches = sorted(p for p in assignments.glob(f"{chapter}*") if (p / "autograder.zip").is_file())
+    if not matches:
+        print(f"no assignment for chapter {chapter} in {assignments}: building it (make assignments)", file=sys.stderr)
+        subprocess.run([sys.executable, str(ROOT / "tools" / "assignments.py"), chapter, "-o", str(assignments)], check=True)
+        matches = sorted(p for p in assignments.glob(f"{chapter}*") if (p / "autograder.zip").is_file())
+    if len(matches) != 1:
+        raise ValueError(f"chapter {chapter!r} names {len(matches)} assignments in {assignments}: give its number, e.g. 03")
+    return matches[0]
+
+
+def _sha(text: str) -> str:
+    return hashlib.sha256(text.strip().encode()).hexdigest()
+
+
+def scan(nb: nbformat.NotebookNode, handed_out: set[str]) -> list[str]:
+    """What in a submission's own code reaches for the grading machinery: one line per finding.
+
+    Only code cells that differ from the student notebook as handed out (``handed_out``: the
+    sha256 of their stripped sources) are read. A finding is a name of ``SUSPICIOUS``, a
+    dunder name outside ``ALLOWED_DUNDERS``, ``grader`` used other than as ``grader.check(...)``,
+    a shell or magic line (``!``, ``%``), or code that Python cannot tokenize. This is a
+    screen for review, not a proof: code can be written to get past it.
+    """
+    findings = []
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type != "code" or _sha(cell.source) in handed_out:
+            continue
+        where = f"cell {index}"
+        if any(line.lstrip().startswith(("!", "%")) for line in cell.source.splitlines()):
+            findings.append(f"{where}: a shell or magic line (! or %)")
+            continue
+        try:
+            tokens = [t for t in tokenize.generate_tokens(io.StringIO(cell.source).readline) if t.type not in (tokenize.NL, tokenize.NEWLINE)]
+        except (tokenize.TokenError, SyntaxError, IndentationError) as error:
+            findings.append(f"{where}: not readable as Python ({error})")
+            continue
+        names = set()
+        for i, tok in enumerate(tokens):
+            if tok.type != tokenize.NAME:
+                continue
+            if tok.string in SUSPICIOUS or (tok.string.startswith("__") and tok.string.endswith("__") and tok.string not in ALLOWED_DUNDERS):
+                names.add(tok.string)
+            elif tok.string == "grader":
+                follow = [t.string for t in tokens[i + 1 : i + 4]]
+                if follow[:2] != [".", "check"] or follow[2:] != ["("]:
+                    names.add("grader")
+        if names:
+            findings.append(f"{where}: uses {', '.join(sorted(names))}")
+    return findings
+
+
+def _kill_tree(process: subprocess.Popen) -> None:
+    """End a grading subprocess and everything it started (the kernel runs in a session of its own)."""
+    import psutil
+
+    try:
+        parent = psutil.Process(process.pid)
+        family = parent.children(recursive=True) + [parent]
+    except psutil.NoSuchProcess:
+        family = []
+    for proc in family:
+        try:
+            proc.kill()
+        except psutil.NoSuchProcess:
+            pass
+    psutil.wait_procs(family, timeout=10)
+    process.wait()
+
+
+def grade_submission(path: Path, assignment: Path, timeout: float = DEFAULT_TIMEOUT, check_code: bool = True, feedback: Path | None = None) -> Grade:
+    """Grade one submission against a built assignment folder (see the module docstring for the statuses)."""
+    manifest = json.loads((assignment / "assignment.json").read_text())
+    auto = [q["name"] for q in manifest["questions"] if not q["manual"]]
+    zeros = dict.fromkeys(auto, 0.0)
+    if path.is_dir():
+        return Grade(path.name, "not-a-notebook", zeros, "a folder, not a notebook")
+    if path.suffix != ".ipynb":
+        return Grade(path.name, "not-a-notebook", zeros, f"not a notebook (a {path.suffix or 'file without extension'}): submit the .ipynb file")
+    try:
+        nb = nbformat.read(path, as_version=4)
+        nbformat.validate(nb)
+    except Exception as error:  # whatever a broken file raises, it gets a row
+        return Grade(path.name, "not-a-notebook", zeros, f"not a readable notebook: {type(error).__name__}: {str(error)[:200]}")
+    findings = scan(nb, set(manifest["student_code_cells"])) if check_code else []
+
+    with tempfile.TemporaryDirectory(prefix="grade-") as tmp:
+        result_path = Path(tmp) / "result.json"
+        # The submission under a plain name: otter reads the one .ipynb of its folder.
+        # A notebook without the assignment's name (a new notebook, the cells pasted in) is graded as
+        # this assignment; one named for another assignment is refused by otter.
+        submission = Path(tmp) / "submission.ipynb"
+        nb.metadata.setdefault("otter", {}).setdefault("assignment_name", manifest["name"])
+        nbformat.write(nb, submission)
+        env = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "MPLBACKEND": "Agg", "PYTHONWARNINGS": "ignore"}
+        env.pop("JPY_SESSION_NAME", None)
+        command = [sys.executable, str(Path(__file__).resolve()), "--worker", str(submission), str(assignment / "autograder.zip"), str(result_path)]
+        start = time.perf_counter()
+        with open(Path(tmp) / "log.txt", "w+") as log:
+            process = subprocess.Popen(command, cwd=tmp, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+            try:
+                process.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                _kill_tree(process)
+                reason = f"stopped after {timeout:g} s, the per-submission limit (an endless loop, or training too long?)"
+                return Grade(path.name, "timeout", zeros, reason, time.perf_counter() - start)
+            seconds = time.perf_counter() - start
+            log.seek(0)
+            output = log.read()
+        if process.returncode != 0 or not result_path.is_file():
+            last = [line for line in output.strip().splitlines() if line.strip()][-1:] or ["no output"]
+            message = re.sub(r"^[\w.]*(Error|Exception): ", "", last[0])  # otter.run...OtterRuntimeError: Received ...
+            return Grade(path.name, "error", zeros, f"grading failed: {message[:300]}", seconds)
+        result = json.loads(result_path.read_text())
+
+    if feedback is not None:
+        feedback.mkdir(parents=True, exist_ok=True)
+        (feedback / f"{path.stem}.txt").write_text(result["report"])
+    scores = {q: float(result["scores"].get(q, 0.0)) for q in auto}
+    reasons = []
+    unknown = sorted(set(result["scores"]) - set(auto))
+    if result["tampered"] or unknown:
+        changed = result["tampered"] + [f"a test {q!r} that the assignment does not have was run" for q in unknown]
+        reason = "the tests were changed during grading: " + "; ".join(changed) + "; total withheld, review by hand"
+        return Grade(path.name, "flagged", zeros, reason, seconds)
+    if findings:
+        computed = ", ".join(f"{q} {s:g}" for q, s in scores.items())
+        return Grade(
+            path.name,
+            "flagged",
+            zeros,
+            f"review by hand, the code reaches for the grader: {'; '.join(findings)} (otter computed {computed}; rerun with --no-scan once reviewed)",
+            seconds,
+        )
+    if result["errors"]:
+        reasons.append("cells that raised: " + "; ".join(result["errors"]))
+    return Grade(path.name, "graded", scores, " ".join(reasons), seconds)
+
+
+def write_csv(grades: list[Grade], assignment: Path, out: Path) -> None:
+    """grades.csv: submission, status, one column per question (empty for those graded by hand), total, possible, reason."""
+    questions = json.loads((assignment / "assignment.json").read_text())["questions"]
+    auto = [q for q in questions if not q["manual"]]
+    header = ["submission", "status"]
+    header += [q["name"] if not q["manual"] else f"{q['name']} (by hand, {q['points']:g})" for q in questions]
+    header += ["total", "possible", "reason"]
+    possible = sum(q["points"] for q in auto)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with open(out, "w", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(header)
+        for grade in grades:
+            row = [grade.submission, grade.status]
+            row += [f"{grade.scores.get(q['name'], 0.0):g}" if not q["manual"] else "" for q in questions]
+            row += [f"{grade.total:g}", f"{possible:g}", grade.reason]
+            writer.writerow(row)
+
+
+def submissions_in(folder: Path, skip: set[str]) -> list[Path]:
+    """Every entry of the folder except hidden ones and ``skip`` (this tool's outputs), by name."""
+    return sorted(p for p in folder.iterdir() if not p.name.startswith(".") and p.name not in skip)
+
+
+def grade_folder(
+    folder: Path,
+    assignment: Path,
+    out: Path | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+    jobs: int | None = None,
+    check_code: bool = True,
+    quiet: bool = False,
+) -> list[Grade]:
+    """Grade every submission of ``folder``, write ``out`` (default folder/grades.csv) and feedback/; return the grades."""
+    out = out or folder / "grades.csv"
+    feedback = out.parent / "feedback"
+    paths = submissions_in(folder, {out.name, feedback.name})
+    if not paths:
+        raise ValueError(f"no submission in {folder}")
+    jobs = jobs or max(1, min(len(paths), os.cpu_count() or 1))
+
+    def one(path: Path) -> Grade:
+        grade = grade_submission(path, assignment, timeout, check_code, feedback)
+        if not quiet:
+            print(f"{grade.submission}: {grade.status}, {grade.total:g} points {grade.reason}".rstrip(), flush=True)
+        return grade
+
+    with ThreadPoolExecutor(jobs) as pool:
+        grades = list(pool.map(one, paths))
+    write_csv(grades, assignment, out)
+    return grades
+
+
+# ---- the worker: one submission, in a subprocess of its own ---------------------------------
+
+
+def _worker(submission: str, autograder_zip: str, result_path: str) -> None:
+    """Grade one notebook as ``otter run`` does, and check that its tests were not changed meanwhile.
+
+    Writes ``result_path`` (JSON): the score of each question, the cells that raised, the test
+    files that changed during grading, and otter's report.
+    """
+    import contextlib
+
+    import dill
+    from otter.run.run_autograder import main as run_autograder
+
+    with tempfile.TemporaryDirectory(prefix="otter-run-") as tmp:
+        ag = Path(tmp) / "autograder"
+        for sub in ("source", "submission", "results"):
+            (ag / sub).mkdir(parents=True)
+        (ag / "submission_metadata.json").write_text("{}")
+        with zipfile.ZipFile(autograder_zip) as zf:
+            zf.extractall(ag / "source")
+            tests = {Path(n).name: hashlib.sha256(zf.read(n)).hexdigest() for n in zf.namelist() if n.startswith("tests/") and n.endswith(".py")}
+        shutil.copy(submission, ag / "submission")
+        report = io.StringIO()
+        with contextlib.redirect_stdout(report):
+            run_autograder(str(ag), otter_run=True, logo=False, print_summary=False, print_score=False)
+        with open(ag / "results" / "results.pkl", "rb") as f:
+            results = dill.load(f)
+        tampered = []
+        for folder in (ag / "source" / "tests", ag / "submission" / "tests"):
+            present = {p.name for p in folder.glob("*")}
+            for name, digest in tests.items():
+                path = folder / name
+                if not path.is_file() or hashlib.sha256(path.read_bytes()).hexdigest() != digest:
+                    tampered.append(f"{folder.parent.name}/tests/{name} changed")
+            tampered += [f"{folder.parent.name}/tests/{name} added" for name in sorted(present - set(tests))]
+    errors = []
+    for cell in results.notebook.cells if results.notebook is not None else []:
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "error":
+                first = next((line for line in cell.source.splitlines() if line.strip()), "")
+                errors.append(f"{output['ename']}: {output['evalue'][:120]} (in the cell that starts `{first[:60]}`)")
+    summary = results.summary() if results.results else "no test ran"
+    Path(result_path).write_text(
+        json.dumps(
+            {
+                "scores": {name: tf.score for name, tf in results.results.items()},
+                "errors": errors,
+                "tampered": tampered,
+                "report": f"{summary}\n\n{report.getvalue()}",
+            }
+        )
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["--worker"]:
+        _worker(*argv[1:])
+        return 0
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("submissions", type=Path, help="folder of submitted notebooks")
+    parser.add_argument("--chapter", required=True, help="the chapter's number (03) or name (03_softmax_regression)")
+    parser.add_argument("-o", "--output", type=Path, help="the CSV to write (default: SUBMISSIONS/grades.csv)")
+    parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, help=f"seconds per submission (default {DEFAULT_TIMEOUT})")
+    parser.add_argument("--jobs", type=int, help="submissions graded at once (default: one per CPU core)")
+    parser.add_argument("--no-scan", dest="check_code", action="store_false", help="do not flag code that reaches for the grader (after review)")
+    parser.add_argument("--assignments", type=Path, default=ASSIGNMENTS, help="where `make assignments` wrote them")
+    args = parser.parse_args(argv)
+    if not args.submissions.is_dir():
+        parser.error(f"{args.submissions} is not a folder")
+    assignment = find_assignment(args.chapter, args.assignments)
+    grades = grade_folder(args.submissions, assignment, args.output, args.timeout, args.jobs, args.check_code)
+    out = args.output or args.submissions / "grades.csv"
+    counts = {status: sum(g.status == status for g in grades) for status in dict.fromkeys(g.status for g in grades)}
+    print(f"{len(grades)} submissions ({', '.join(f'{n} {s}' for s, n in counts.items())}) -> {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
