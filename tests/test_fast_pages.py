@@ -1,0 +1,82 @@
+"""The page patches of book/_ext/fast_pages.py, on a small site written here."""
+
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.fixture
+def fast_pages(load_source):
+    return load_source("book/_ext/fast_pages.py")
+
+
+def _site(root):
+    (root / "_static" / "styles").mkdir(parents=True)
+    (root / "_static" / "vendor").mkdir()
+    (root / "_static" / "basic.css").write_text("p { background: url(file.png); }\n")
+    (root / "_static" / "styles" / "theme.css").write_text('@import "../basic.css";\n')
+    (root / "_static" / "styles" / "main.css").write_text(
+        "@font-face { src: url(../vendor/icons.woff2); }\na { color: red; }\n/*# sourceMappingURL=main.css.map */\n"
+    )
+    (root / "_static" / "course.css").write_text('a { color: blue; } b { background: url("data:image/png;base64,AA=="); }\n')
+    (root / "book").mkdir()
+    page = root / "book" / "intro.html"
+    page.write_text(
+        "<html><head>\n"
+        '  <link href="../_static/styles/theme.css?digest=1" rel="stylesheet" />\n'
+        '  <link href="../_static/styles/main.css?digest=1" rel="stylesheet" />\n'
+        '  <link rel="stylesheet" href="https://example.org/remote.css" />\n'
+        '  <link rel="stylesheet" type="text/css" href="../_static/course.css?v=2" />\n'
+        '</head><body><link rel="stylesheet" href="../_static/course.css" /></body></html>\n'
+    )
+    return page
+
+
+def test_stylesheets_are_joined_in_order_with_imports_inlined_and_urls_rebased(fast_pages, tmp_path):
+    page = _site(tmp_path)
+    html = fast_pages.bundle_stylesheets(page.read_text(), page.parent, tmp_path)
+    head, body = html.split("</head>")
+    (bundle,) = (tmp_path / "_static" / "styles").glob("bundle-*.css")
+    assert head.count('rel="stylesheet"') == 2 and f'href="../_static/styles/{bundle.name}"' in head
+    assert "https://example.org/remote.css" in head  # remote sheets stay as they are
+    assert 'href="../_static/course.css"' in body  # only the head is bundled
+    css = bundle.read_text()
+    # basic.css (through the @import), then main.css, then course.css: the cascade keeps its order.
+    assert css.index("url(../file.png)") < css.index("color: red") < css.index("color: blue")
+    assert "url(../vendor/icons.woff2)" in css and "data:image/png;base64,AA==" in css
+    assert "@import" not in css and "sourceMappingURL" not in css
+
+
+def test_the_same_stylesheets_make_one_bundle_and_a_changed_one_another(fast_pages, tmp_path):
+    page = _site(tmp_path)
+    original = page.read_text()
+    first = fast_pages.bundle_stylesheets(original, page.parent, tmp_path)
+    assert fast_pages.bundle_stylesheets(original, page.parent, tmp_path) == first
+    assert fast_pages.bundle_stylesheets(first, page.parent, tmp_path) == first  # a patched page stays as it is
+    changed = fast_pages.bundle_stylesheets(original.replace("course.css?v=2", "course.css?v=3"), page.parent, tmp_path)
+    assert changed != first and len(list((tmp_path / "_static" / "styles").glob("bundle-*.css"))) == 2
+
+
+def test_a_missing_stylesheet_is_an_error(fast_pages, tmp_path):
+    page = _site(tmp_path)
+    (tmp_path / "_static" / "course.css").unlink()
+    with pytest.raises(FileNotFoundError, match="course.css"):
+        fast_pages.bundle_stylesheets(page.read_text(), page.parent, tmp_path)
+
+
+def test_bibliography_entries_are_list_items(fast_pages):
+    html = '<div role="list" class="citation-list">\n<div class="citation" id="id3" role="doc-biblioentry">\n'
+    assert fast_pages.citation_entries_as_list_items(html) == html.replace("doc-biblioentry", "listitem")
+
+
+def test_blocking_scripts_are_deferred_except_the_options(fast_pages):
+    html = (
+        '<script src="../_static/documentation_options.js?v=1"></script>'
+        '<script src="../_static/doctools.js?v=1"></script>'
+        '<script async="async" src="../_static/thebe.js"></script>'
+        '<script defer src="../_static/scripts/fontawesome.js?digest=1"></script>'
+    )
+    patched = fast_pages.defer_scripts(html)
+    assert '<script src="../_static/documentation_options.js?v=1"></script>' in patched
+    assert '<script defer src="../_static/doctools.js?v=1"></script>' in patched
+    assert '<script async="async" src="../_static/thebe.js"></script>' in patched and "fontawesome" not in patched
