@@ -45,8 +45,10 @@ test:
 	$(MAKE) --no-print-directory book-tests
 
 # The rules and their reasons are in pyproject.toml ([tool.ruff]); notebooks are checked by tests/test_notebooks.py.
+# `ruff format` (no --check) applies the formatting that the second line checks.
 lint:
 	$(BIN)/ruff check coursekit tests tools bench book/_ext
+	$(BIN)/ruff format --check coursekit tests tools bench book/_ext
 
 unit-tests:
 	$(BIN)/python -m pytest tests --ignore=tests/book

@@ -49,9 +49,7 @@ def all_scripts() -> list[str]:
 def run_once(backend: str, script: str, folder: Path) -> tuple[float, object]:
     """Run one script in a fresh process; return (seconds, the JSON of its last line before the end marker)."""
     start = time.perf_counter()
-    done = subprocess.run(
-        [sys.executable, str(RUNNER), backend, str(SCRIPTS / f"{script}.py")], cwd=folder, capture_output=True, text=True
-    )
+    done = subprocess.run([sys.executable, str(RUNNER), backend, str(SCRIPTS / f"{script}.py")], cwd=folder, capture_output=True, text=True)
     seconds = time.perf_counter() - start
     if done.returncode != 0:
         raise RuntimeError(f"{script} failed with {backend}:\n{done.stderr[-3000:]}")
@@ -104,8 +102,7 @@ def table(record: dict) -> str:
     """The record as a Markdown table: medians, speed-up and each side's final numbers."""
     m = record["machine"]
     lines = [
-        f"{m['cpu']}, {m['cores']} cores, {m['threads']} threads, torch {m['torch']}, {m['date']}; "
-        f"median of {record['repeats']} runs, whole process",
+        f"{m['cpu']}, {m['cores']} cores, {m['threads']} threads, torch {m['torch']}, {m['date']}; median of {record['repeats']} runs, whole process",
         "",
         "| script | d2l 0.17.6 (s) | coursekit.d2l (s) | speed-up | final numbers, d2l / coursekit.d2l |",
         "| --- | ---: | ---: | ---: | --- |",

@@ -40,8 +40,10 @@ def main() -> None:
             },
             args.repeats,
         )
-        print(f"{name:<20} one pass {t['one pass'] * 1e3:7.1f} ms   two passes {t['two passes'] * 1e3:7.1f} ms   "
-              f"ratio {t['one pass'] / t['two passes']:.2f}  (target <= 0.6)")
+        print(
+            f"{name:<20} one pass {t['one pass'] * 1e3:7.1f} ms   two passes {t['two passes'] * 1e3:7.1f} ms   "
+            f"ratio {t['one pass'] / t['two passes']:.2f}  (target <= 0.6)"
+        )
 
 
 if __name__ == "__main__":

@@ -46,10 +46,7 @@ class Accumulator:
     def add(self, *args: float | int | torch.Tensor) -> None:
         """Add one value to each sum; exactly ``n`` values are expected."""
         if len(args) != len(self.data):
-            raise ValueError(
-                f"Accumulator.add got {len(args)} values but this Accumulator keeps "
-                f"{len(self.data)} sums; pass one value per sum"
-            )
+            raise ValueError(f"Accumulator.add got {len(args)} values but this Accumulator keeps {len(self.data)} sums; pass one value per sum")
         self.data = [a + float(b) for a, b in zip(self.data, args, strict=True)]
 
     def reset(self) -> None:
@@ -89,8 +86,7 @@ def accuracy(y_hat: torch.Tensor, y: torch.Tensor) -> float:
     """
     if y_hat.shape[0] != y.shape[0]:
         raise ValueError(
-            f"accuracy: y_hat holds {y_hat.shape[0]} predictions but y holds "
-            f"{y.shape[0]} labels; pass the predictions and labels of the same batch"
+            f"accuracy: y_hat holds {y_hat.shape[0]} predictions but y holds {y.shape[0]} labels; pass the predictions and labels of the same batch"
         )
     predictions = _predicted_classes(y_hat)
     if predictions.is_floating_point():

@@ -89,9 +89,7 @@ def _as_array(values: Any) -> Any:
 
 
 def _has_one_axis(values: Any) -> bool:
-    return (hasattr(values, "ndim") and values.ndim == 1) or (
-        isinstance(values, list) and not hasattr(values[0], "__len__")
-    )
+    return (hasattr(values, "ndim") and values.ndim == 1) or (isinstance(values, list) and not hasattr(values[0], "__len__"))
 
 
 def plot(
@@ -188,8 +186,7 @@ def show_images(
     n_images = min(len(imgs), num_rows * num_cols)
     if titles is not None and len(titles) > n_images:
         raise ValueError(
-            f"show_images: {len(titles)} titles for {n_images} images drawn; "
-            "pass one title per image (or more images, or a larger grid)"
+            f"show_images: {len(titles)} titles for {n_images} images drawn; pass one title per image (or more images, or a larger grid)"
         )
     _, axes = plt.subplots(num_rows, num_cols, figsize=(num_cols * scale, num_rows * scale))
     axes = np.asarray(axes).flatten()
@@ -353,9 +350,7 @@ class Animator:
             self.X = [[] for _ in ys]
             self.Y = [[] for _ in ys]
         if len(ys) != len(self.Y):
-            raise ValueError(
-                f"Animator.add: got {len(ys)} values, but the lines so far number {len(self.Y)}"
-            )
+            raise ValueError(f"Animator.add: got {len(ys)} values, but the lines so far number {len(self.Y)}")
         for i, (a, b) in enumerate(zip(xs, ys, strict=True)):
             if a is not None and b is not None:
                 self.X[i].append(float(a))

@@ -64,9 +64,7 @@ def student_edition(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
             continue
         if cell.cell_type == "markdown" and _SOLUTION.search(source):
             if _EXERCISE.search(source):
-                raise ValueError(
-                    f"cell {index} holds an exercise and its solution; put each in a cell of its own"
-                )
+                raise ValueError(f"cell {index} holds an exercise and its solution; put each in a cell of its own")
             continue
         kept.append(cell)
     if inside_gate:

@@ -37,8 +37,7 @@ def sgd(params: Sequence[torch.Tensor], lr: float, batch_size: int) -> None:
         for param in params:
             if param.grad is None:
                 raise RuntimeError(
-                    "sgd: a parameter has no gradient; call loss.backward() before sgd(), "
-                    "and create parameters with requires_grad=True"
+                    "sgd: a parameter has no gradient; call loss.backward() before sgd(), and create parameters with requires_grad=True"
                 )
             param -= lr * param.grad / batch_size
             param.grad.zero_()
@@ -119,9 +118,7 @@ def _check_loss_and_updater(loss: Loss, updater: Updater) -> None:
             "optimizer itself (updater=optimizer); coursekit calls zero_grad() and step() for you"
         )
     if not (isinstance(updater, torch.optim.Optimizer) or callable(updater)):
-        raise TypeError(
-            f"updater must be a torch.optim.Optimizer or a function updater(batch_size), got {type(updater).__name__}"
-        )
+        raise TypeError(f"updater must be a torch.optim.Optimizer or a function updater(batch_size), got {type(updater).__name__}")
 
 
 def _check_reusable(data_iter: Batches, name: str, passes: int) -> None:
@@ -204,9 +201,7 @@ def _train_step(net: Net, X: torch.Tensor, y: torch.Tensor, loss: Loss, updater:
     return total, accuracy(y_hat.detach(), y), n
 
 
-def progress_animator(
-    num_epochs: int, ylim: tuple[float, float] | None = None, display: str = "auto"
-) -> Animator:
+def progress_animator(num_epochs: int, ylim: tuple[float, float] | None = None, display: str = "auto") -> Animator:
     """The Animator ``train_ch3`` shows: train loss, train and test accuracy per epoch.
 
     It redraws at most once a second (each figure costs ~30 ms to draw, a

@@ -19,8 +19,7 @@ def build_book(tmp_path, monkeypatch, load_source):
 
 
 def test_every_path_follows_root(build_book, tmp_path):
-    paths = [build_book.build_dir(), build_book.cache_dir(), build_book.coursekit_stamp(), build_book.assets_stamp(),
-             build_book.assignments_stamp()]
+    paths = [build_book.build_dir(), build_book.cache_dir(), build_book.coursekit_stamp(), build_book.assets_stamp(), build_book.assignments_stamp()]
     assert all(path.is_relative_to(tmp_path) for path in paths), paths
 
 
@@ -66,9 +65,7 @@ def test_assignments_are_rebuilt_only_when_their_sources_change(build_book, tmp_
     # A stand-in for tools/assignments.py that counts its runs.
     (tmp_path / "tools").mkdir()
     (tmp_path / "tools" / "assignments.py").write_text(
-        "from pathlib import Path\n"
-        "runs = Path(__file__).parent / 'runs'\n"
-        "runs.write_text(str(int(runs.read_text()) + 1) if runs.exists() else '1')\n"
+        "from pathlib import Path\nruns = Path(__file__).parent / 'runs'\nruns.write_text(str(int(runs.read_text()) + 1) if runs.exists() else '1')\n"
     )
     for folder in ("assignments", "notebooks"):
         (tmp_path / folder).mkdir()

@@ -342,7 +342,6 @@ def test_two_processes_loading_into_an_empty_data_directory(real_mirror, tmp_pat
         assert fetch.verify_file(folder / name, expected)
 
 
-
 def test_a_validation_split_is_held_out_of_the_training_data(tiny_loaders):
     _, _, root = tiny_loaders
     from coursekit.data.loaders import _loaders  # the loaders of a data set, here the tiny one

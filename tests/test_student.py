@@ -38,8 +38,14 @@ def _chapter_like() -> nbformat.NotebookNode:
 def test_solutions_and_their_checks_are_removed():
     edition = student_edition(_chapter_like())
     sources = [c.source for c in edition.cells]
-    assert sources == ["# Title", "x = 2", "# Sanity check (hidden in the book)\nassert x == 2",
-                       "```{exercise}\n:label: ch9-ex1\n\nSquare x.\n```", "```{exercise}\n:label: ch9-ex2\n\nCube x.\n```", "## References"]
+    assert sources == [
+        "# Title",
+        "x = 2",
+        "# Sanity check (hidden in the book)\nassert x == 2",
+        "```{exercise}\n:label: ch9-ex1\n\nSquare x.\n```",
+        "```{exercise}\n:label: ch9-ex2\n\nCube x.\n```",
+        "## References",
+    ]
 
 
 def test_the_edition_runs(tmp_path):

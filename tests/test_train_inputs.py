@@ -120,8 +120,15 @@ def test_a_failure_while_plotting_keeps_the_history(tmp_path):
             super().add(x, y)
 
     with pytest.raises(OSError, match="disk full") as info:
-        coursekit.train_ch3(net, data, data, nn.CrossEntropyLoss(), 3, torch.optim.SGD(net.parameters(), lr=0.1),
-                            animate=Broken(display="none", legend=["train loss", "train acc", "test acc"]))
+        coursekit.train_ch3(
+            net,
+            data,
+            data,
+            nn.CrossEntropyLoss(),
+            3,
+            torch.optim.SGD(net.parameters(), lr=0.1),
+            animate=Broken(display="none", legend=["train loss", "train acc", "test acc"]),
+        )
     assert len(info.value.history) == 2 and info.value.history.test_acc[0] > 0.25
     assert any(".history" in note for note in info.value.__notes__)
 
@@ -193,8 +200,17 @@ def test_fit_records_by_name_evaluates_on_a_validation_set_and_calls_back():
         def close(self):
             closed.append(len(seen))
 
-    history = coursekit.fit(net, train, nn.CrossEntropyLoss(), optimizer, 2, val_iter=val, eval_every=3, callbacks=[Spy()],
-                            scheduler=torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=16))
+    history = coursekit.fit(
+        net,
+        train,
+        nn.CrossEntropyLoss(),
+        optimizer,
+        2,
+        val_iter=val,
+        eval_every=3,
+        callbacks=[Spy()],
+        scheduler=torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=16),
+    )
     # 8 steps per epoch, 16 in all: records at steps 3, 6, ..., 15 and one for the last step
     assert history.step == [3, 6, 9, 12, 15, 16] and history.epoch == pytest.approx([3 / 8, 6 / 8, 9 / 8, 12 / 8, 15 / 8, 2.0])
     assert [e for e, _ in seen] == history.epoch and closed == [6], "each record calls back; close() once at the end"

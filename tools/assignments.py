@@ -77,7 +77,7 @@ generate:
   show_hidden: false
 """
 
-INIT_CELL = '''\
+INIT_CELL = """\
 # Otter-grader checks your answers: grader.check("{first}") runs the public tests of question
 # {first}, kept in the folder tests/ beside this notebook (found from any working directory).
 from pathlib import Path
@@ -91,7 +91,7 @@ if not _tests:
         "The public tests of this assignment are in the folder tests/ beside the notebook: keep "
         "them together, and open the notebook from that folder (or os.chdir() to it) before this cell."
     )
-grader = otter.Notebook(tests_dir=str(_tests[0]))'''
+grader = otter.Notebook(tests_dir=str(_tests[0]))"""
 
 
 def chapter_of(source: Path) -> Path:
@@ -214,9 +214,7 @@ def build(source: Path, output: Path = OUTPUT) -> Path:
     student_nb = nbformat.read(student / f"{name}.ipynb", as_version=4)
     manifest = {
         "name": name,
-        "questions": [
-            {"name": q["name"], "points": q.get("points", 1), "manual": bool(q.get("manual", False))} for q in question_configs(master)
-        ],
+        "questions": [{"name": q["name"], "points": q.get("points", 1), "manual": bool(q.get("manual", False))} for q in question_configs(master)],
         "student_code_cells": sorted({_sha(c.source) for c in student_nb.cells if c.cell_type == "code"}),
     }
     (folder / "assignment.json").write_text(json.dumps(manifest, indent=2) + "\n")

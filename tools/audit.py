@@ -50,8 +50,15 @@ def lighthouse(url: str) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         report = Path(tmp) / "report.json"
         env = {**os.environ, "CHROME_PATH": os.environ.get("CHROME_PATH", "/usr/bin/chromium")}
-        command = [str(LIGHTHOUSE), url, "--output=json", f"--output-path={report}", "--quiet",
-                   "--form-factor=mobile", f"--chrome-flags={CHROMIUM_FLAGS}"]
+        command = [
+            str(LIGHTHOUSE),
+            url,
+            "--output=json",
+            f"--output-path={report}",
+            "--quiet",
+            "--form-factor=mobile",
+            f"--chrome-flags={CHROMIUM_FLAGS}",
+        ]
         result = subprocess.run(command, env=env, capture_output=True, text=True)
         if result.returncode != 0 or not report.exists():
             raise RuntimeError(f"lighthouse failed on {url} (exit {result.returncode}):\n{result.stderr[-2000:]}")
@@ -61,10 +68,7 @@ def lighthouse(url: str) -> dict:
 def summary(report: dict) -> dict:
     """Scores out of 100, bytes transferred, and the failed audits that are not timings."""
     scores = {name: round(100 * (report["categories"][name]["score"] or 0)) for name in CATEGORIES}
-    failed = sorted(
-        key for key, audit in report["audits"].items()
-        if audit.get("scoreDisplayMode") == "binary" and audit.get("score") == 0
-    )
+    failed = sorted(key for key, audit in report["audits"].items() if audit.get("scoreDisplayMode") == "binary" and audit.get("score") == 0)
     return {**scores, "bytes": int(report["audits"]["total-byte-weight"]["numericValue"]), "failed": failed}
 
 
@@ -88,8 +92,11 @@ def main() -> int:
         for page in args.pages or pages():
             row = summary(lighthouse(base + page))
             rows[page] = row
-            print(f"{page:<42} {row['performance']:>5} {row['accessibility']:>5} {row['best-practices']:>5} "
-                  f"{row['bytes'] / 1000:>6.0f}  {'; '.join(misses(row)) or '-'}", flush=True)
+            print(
+                f"{page:<42} {row['performance']:>5} {row['accessibility']:>5} {row['best-practices']:>5} "
+                f"{row['bytes'] / 1000:>6.0f}  {'; '.join(misses(row)) or '-'}",
+                flush=True,
+            )
     finally:
         server.shutdown()
     args.json.parent.mkdir(parents=True, exist_ok=True)

@@ -86,11 +86,24 @@ def main() -> int:
     print("\n" + report)
     out = ROOT / "_build" / "portability.json"
     out.parent.mkdir(exist_ok=True)
-    out.write_text(json.dumps(
-        [{"capability": c, "threads": t, "chapter": r.path.stem, "probe": r.probe, "passed": r.passed,
-          "seconds": round(r.seconds, 1), "problems": r.problems} for (c, t), runs in results.items() for r in runs],
-        indent=1,
-    ))
+    out.write_text(
+        json.dumps(
+            [
+                {
+                    "capability": c,
+                    "threads": t,
+                    "chapter": r.path.stem,
+                    "probe": r.probe,
+                    "passed": r.passed,
+                    "seconds": round(r.seconds, 1),
+                    "problems": r.problems,
+                }
+                for (c, t), runs in results.items()
+                for r in runs
+            ],
+            indent=1,
+        )
+    )
     failed = [f"{r.path.stem} ({c}, {t} thread(s))" for (c, t), runs in results.items() for r in runs if not r.passed]
     if failed:
         print(f"\nFAILED in {len(failed)} place(s): " + ", ".join(failed), file=sys.stderr)

@@ -18,7 +18,7 @@ from pybtex.style.labels import BaseLabelStyle
 
 
 def author_year(entry) -> str:
-    """"Last", "Last and Other" or "Last et al.", then the year: the text of an author–year citation."""
+    """ "Last", "Last and Other" or "Last et al.", then the year: the text of an author–year citation."""
     people = entry.persons.get("author") or entry.persons.get("editor") or []
     names = [" ".join(person.last_names) for person in people]
     if len(names) > 2:

@@ -58,8 +58,19 @@ def build_wheel(root: Path, out: Path) -> Path:
                 shutil.copytree(source, Path(tmp) / name, ignore=shutil.ignore_patterns("__pycache__"))
             else:
                 shutil.copy2(source, Path(tmp) / name)
-        command = [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
-                   "--disable-pip-version-check", "--wheel-dir", str(out), tmp]
+        command = [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--quiet",
+            "--no-deps",
+            "--no-build-isolation",
+            "--disable-pip-version-check",
+            "--wheel-dir",
+            str(out),
+            tmp,
+        ]
         result = subprocess.run(command, capture_output=True, text=True)
         if result.returncode != 0:
             raise RuntimeError(f"building coursekit's wheel failed:\n{result.stdout}{result.stderr}")

@@ -176,4 +176,3 @@ def predict_ch3(net: Net, test_iter: Batches, n: int = 6) -> None:
     Used in: d2l sections 3.6 and 4.2.
     """
     ck_predict_ch3(net, test_iter, n, labels=get_fashion_mnist_labels, show=True)
-

@@ -319,9 +319,9 @@ def _unavailable_message(spec: DatasetSpec, folder: Path, missing: dict[str, lis
         f"  1. point COURSEKIT_MIRRORS at folders or URLs holding {spec.name}/<file>.gz, for example "
         f"export COURSEKIT_MIRRORS=/path/to/datasets ({_MIRROR_SYNTAX})",
         f"  2. install the system package: sudo apt-get install {package} (it puts the files in {spec.system_dirs[0]})"
-        if package else "  2. (no system package provides this data set)",
-        f"  3. download the published files ({', '.join(f + '.gz' for f in spec.files)}) "
-        f"from {spec.upstream[0]} and put them into {folder}",
+        if package
+        else "  2. (no system package provides this data set)",
+        f"  3. download the published files ({', '.join(f + '.gz' for f in spec.files)}) from {spec.upstream[0]} and put them into {folder}",
         "What was tried:",
     ]
     lines += [f"  - {reason}" for filename in sorted(missing) for reason in missing[filename]]

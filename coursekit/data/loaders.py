@@ -137,8 +137,7 @@ class TensorLoader:
     def __repr__(self) -> str:
         shape = tuple(self.images.shape[1:])
         return (
-            f"TensorLoader({self.num_examples} examples of shape {shape}, batch_size={self.batch_size}, "
-            f"shuffle={self.shuffle}, device={self.device})"
+            f"TensorLoader({self.num_examples} examples of shape {shape}, batch_size={self.batch_size}, shuffle={self.shuffle}, device={self.device})"
         )
 
 
@@ -240,9 +239,7 @@ def _split(spec: DatasetSpec, split: str, root: Path, size: tuple[int, int] | No
     return images, labels
 
 
-def load_split(
-    spec: DatasetSpec, split: str, resize: Size | None = None, root: str | Path | None = None
-) -> tuple[torch.Tensor, torch.Tensor]:
+def load_split(spec: DatasetSpec, split: str, resize: Size | None = None, root: str | Path | None = None) -> tuple[torch.Tensor, torch.Tensor]:
     """One split as tensors: uint8 images ``(n, 1, H, W)`` and int64 labels ``(n,)``.
 
     The data set is fetched and verified first if needed; the decoded (and
@@ -286,8 +283,7 @@ def validation_indices(num_examples: int, validation: int, seed: int = 0) -> tup
     """
     if isinstance(validation, bool) or not isinstance(validation, int) or not 0 < validation < num_examples:
         raise ValueError(
-            f"validation must be a number of examples between 1 and {num_examples - 1} "
-            f"(the training set holds {num_examples}), got {validation!r}"
+            f"validation must be a number of examples between 1 and {num_examples - 1} (the training set holds {num_examples}), got {validation!r}"
         )
     order = torch.randperm(num_examples, generator=torch.Generator().manual_seed(seed))
     return order[validation:].sort().values, order[:validation].sort().values
@@ -406,9 +402,7 @@ def _datasets(spec: DatasetSpec, cls: type, transform, root: str | Path | None):
     )
 
 
-def fashion_mnist_datasets(
-    transform=None, root: str | Path | None = None
-) -> tuple[tv_datasets.FashionMNIST, tv_datasets.FashionMNIST]:
+def fashion_mnist_datasets(transform=None, root: str | Path | None = None) -> tuple[tv_datasets.FashionMNIST, tv_datasets.FashionMNIST]:
     """The standard ``torchvision.datasets.FashionMNIST`` (train, test), from the verified files.
 
     Args:

@@ -31,8 +31,9 @@ def _environment_without_coursekit(where: Path) -> Path:
     # Without its own pip and setuptools, which would shadow the newer ones the shared packages need.
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(where)], check=True)
     python = where / "bin" / "python"
-    purelib = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                             check=True, capture_output=True, text=True).stdout.strip()
+    purelib = subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"], check=True, capture_output=True, text=True
+    ).stdout.strip()
     shared = where / "shared-packages"
     shared.mkdir()
     for entry in Path(sysconfig.get_paths()["purelib"]).iterdir():
@@ -73,8 +74,23 @@ def test_a_downloaded_chapter_runs_with_only_the_published_wheel(site, tmp_path)
         PATH=f"{python.parent}{os.pathsep}{env['PATH']}",
     )
     assert env.get("COURSEKIT_MIRRORS"), "the data come from the mirror (make test sets COURSEKIT_MIRRORS)"
-    _run([str(python), "-m", "nbconvert", "--to", "notebook", "--execute", "--output", "executed.ipynb",
-          "--ExecutePreprocessor.timeout=900", "--ExecutePreprocessor.kernel_name=python3", CHAPTER], cwd=work, env=env)
+    _run(
+        [
+            str(python),
+            "-m",
+            "nbconvert",
+            "--to",
+            "notebook",
+            "--execute",
+            "--output",
+            "executed.ipynb",
+            "--ExecutePreprocessor.timeout=900",
+            "--ExecutePreprocessor.kernel_name=python3",
+            CHAPTER,
+        ],
+        cwd=work,
+        env=env,
+    )
 
     where = _run([str(python), "-c", "import coursekit; print(coursekit.__file__)"], cwd=tmp_path, env=env).stdout
     assert Path(where.strip()).is_relative_to(tmp_path / "venv"), f"coursekit was not installed from the wheel: {where}"
