@@ -230,7 +230,7 @@ def test_the_scan_flags_reaching_for_the_grader_not_ordinary_answers():
         nbformat.v4.new_code_cell("x = ().__class__"),
         nbformat.v4.new_code_cell("!rm -rf tests"),
     ]
-    findings = grade.scan(nb, {grade._sha(handed_out)})
+    findings = grade.scan(nb, {handed_out})
     assert [f.split(":")[0] for f in findings] == ["cell 3", "cell 4", "cell 5", "cell 6"]
     assert "otter" in findings[0] and "grader" in findings[1] and "__class__" in findings[2]
 

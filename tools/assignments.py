@@ -30,7 +30,6 @@ solutions and writes, under the output folder (git-ignored)::
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import re
 import shutil
@@ -177,10 +176,6 @@ def question_configs(nb: nbformat.NotebookNode) -> list[dict]:
     return questions
 
 
-def _sha(text: str) -> str:
-    return hashlib.sha256(text.strip().encode()).hexdigest()
-
-
 def _zip_folder(folder: Path, target: Path, root: str) -> None:
     """Zip the files of ``folder`` under the folder name ``root`` (what a student unzips)."""
     with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as zf:
@@ -215,7 +210,7 @@ def build(source: Path, output: Path = OUTPUT) -> Path:
     manifest = {
         "name": name,
         "questions": [{"name": q["name"], "points": q.get("points", 1), "manual": bool(q.get("manual", False))} for q in question_configs(master)],
-        "student_code_cells": sorted({_sha(c.source) for c in student_nb.cells if c.cell_type == "code"}),
+        "student_code_cells": sorted({c.source.strip() for c in student_nb.cells if c.cell_type == "code"}),
     }
     (folder / "assignment.json").write_text(json.dumps(manifest, indent=2) + "\n")
     shutil.rmtree(work)

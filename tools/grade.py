@@ -101,22 +101,18 @@ def find_assignment(chapter: str, assignments: Path = ASSIGNMENTS) -> Path:
     return matches[0]
 
 
-def _sha(text: str) -> str:
-    return hashlib.sha256(text.strip().encode()).hexdigest()
-
-
 def scan(nb: nbformat.NotebookNode, handed_out: set[str]) -> list[str]:
     """What in a submission's own code reaches for the grading machinery: one line per finding.
 
-    Only code cells that differ from the student notebook as handed out (``handed_out``: the
-    sha256 of their stripped sources) are read. A finding is a name of ``SUSPICIOUS``, a
+    Only code cells that differ from the student notebook as handed out (``handed_out``: their
+    sources, stripped) are read. A finding is a name of ``SUSPICIOUS``, a
     dunder name outside ``ALLOWED_DUNDERS``, ``grader`` used other than as ``grader.check(...)``,
     a shell or magic line (``!``, ``%``), or code that Python cannot tokenize. This is a
     screen for review, not a proof: code can be written to get past it.
     """
     findings = []
     for index, cell in enumerate(nb.cells):
-        if cell.cell_type != "code" or _sha(cell.source) in handed_out:
+        if cell.cell_type != "code" or cell.source.strip() in handed_out:
             continue
         where = f"cell {index}"
         if any(line.lstrip().startswith(("!", "%")) for line in cell.source.splitlines()):
