@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -77,3 +78,28 @@ def test_assignments_are_rebuilt_only_when_their_sources_change(build_book, tmp_
     assert build_book.build_assignments() is True and runs.read_text() == "2"
     (tmp_path / "assignments" / "01_a.py").write_text("# %%\n")
     assert build_book.build_assignments() is True and runs.read_text() == "3"
+
+
+def test_the_math_renderer_is_installed_only_when_missing_or_older_than_its_lock(build_book, tmp_path, monkeypatch):
+    folder = tmp_path / build_book.MATH_PACKAGES
+    (folder / "node_modules").mkdir(parents=True)
+    (folder / "package-lock.json").write_text("{}")
+    monkeypatch.setattr(build_book.shutil, "which", lambda name: None)  # no npm on this "machine"
+    with pytest.raises(FileNotFoundError, match="install Node.js 18 or later with npm"):
+        build_book.install_math_packages()  # never installed
+    installed = folder / "node_modules" / ".package-lock.json"
+    installed.write_text("{}")
+    assert build_book.install_math_packages() is False  # installed after the lock was written
+    os.utime(installed, (0, 0))
+    with pytest.raises(FileNotFoundError):
+        build_book.install_math_packages()  # the lock file changed since
+
+
+def test_the_assets_hash_leaves_out_installed_packages(build_book, tmp_path):
+    (tmp_path / "tools" / "mathml" / "node_modules").mkdir(parents=True)
+    (tmp_path / "tools" / "mathml" / "render.js").write_text("// renderer")
+    before = build_book.tree_hash(*build_book.ASSETS)
+    (tmp_path / "tools" / "mathml" / "node_modules" / "x.js").write_text("// a package file")
+    assert build_book.tree_hash(*build_book.ASSETS) == before
+    (tmp_path / "tools" / "mathml" / "render.js").write_text("// renderer, changed")
+    assert build_book.tree_hash(*build_book.ASSETS) != before

@@ -80,3 +80,11 @@ def test_blocking_scripts_are_deferred_except_the_options(fast_pages):
     assert '<script src="../_static/documentation_options.js?v=1"></script>' in patched
     assert '<script defer src="../_static/doctools.js?v=1"></script>' in patched
     assert '<script async="async" src="../_static/thebe.js"></script>' in patched and "fontawesome" not in patched
+
+
+def test_the_math_font_keeps_the_characters_of_the_mathml(fast_pages):
+    page = '<p>x < y</p><span class="math"><math><mi>x</mi><mo>&lt;</mo><mn>2</mn></math></span>'
+    points = fast_pages.math_characters([page])
+    assert {ord("x"), ord("<"), ord("2")} <= points and ord("y") not in points, "only what is inside <math>"
+    assert 0x1D465 in points and 0x210E in points, "the italic x, and the italic h the browser draws for <mi>h</mi>"
+    assert fast_pages.math_characters(["<p>no math</p>"]) == set()

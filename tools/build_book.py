@@ -21,6 +21,10 @@ Before Sphinx runs, the autograded assignments are built (tools/assignments.py,
 about 40 s) when their sources or the chapters changed: each chapter's
 Exercises section links to its student zip, which the book publishes.
 
+The math is rendered during the build by Node.js packages (book/_ext/mathml.py):
+they are installed from tools/mathml/package-lock.json (`npm ci`) when missing
+or older than the lock file.
+
 Everything else about the book, its buttons included, is configured in
 _config.yml; this script writes no configuration of its own.
 """
@@ -37,7 +41,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-ASSETS = ("book/_static", "book/_ext")
+# The math renderer's script and its package versions are assets too (not its node_modules).
+ASSETS = ("book/_static", "book/_ext", "tools/mathml")
+MATH_PACKAGES = "tools/mathml"
 
 
 # Every path below is derived from ROOT when it is used, so that a test that
@@ -66,7 +72,7 @@ def tree_hash(*folders: str) -> str:
     digest = hashlib.sha256()
     for folder in folders:
         for path in sorted((ROOT / folder).rglob("*")):
-            if path.is_file() and "__pycache__" not in path.parts:
+            if path.is_file() and not {"__pycache__", "node_modules"} & set(path.parts):
                 digest.update(path.relative_to(ROOT).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()
 
@@ -114,6 +120,25 @@ def build_assignments() -> bool:
     return True
 
 
+def install_math_packages() -> bool:
+    """``npm ci`` in tools/mathml if its packages are missing or older than its lock file; True if run."""
+    folder = ROOT / MATH_PACKAGES
+    # npm writes node_modules/.package-lock.json when it installs.
+    installed = folder / "node_modules" / ".package-lock.json"
+    if installed.exists() and installed.stat().st_mtime >= (folder / "package-lock.json").stat().st_mtime:
+        return False
+    npm = shutil.which("npm")
+    if npm is None:
+        raise FileNotFoundError(
+            "npm is missing: the book's math is rendered at build time with Node.js (book/_ext/mathml.py); "
+            "install Node.js 18 or later with npm (https://nodejs.org, or your package manager's nodejs and npm)"
+        )
+    command = [npm, "ci", "--prefix", str(folder), "--no-audit", "--no-fund", "--loglevel=error"]
+    print("$", " ".join(command), flush=True)
+    subprocess.run(command, cwd=ROOT, check=True)
+    return True
+
+
 def prune_stale_files(html: Path) -> list[Path]:
     """Remove figures no page references and old execution reports; returns what was removed."""
     referenced = set()
@@ -134,6 +159,14 @@ def main() -> int:
         build_assignments()
     except subprocess.CalledProcessError as error:
         print(f"building the assignments failed (exit status {error.returncode}); see the messages above", file=sys.stderr)
+        return error.returncode
+    try:
+        install_math_packages()
+    except FileNotFoundError as error:
+        print(error, file=sys.stderr)
+        return 1
+    except subprocess.CalledProcessError as error:
+        print(f"installing the math renderer (npm ci) failed (exit status {error.returncode}); see the messages above", file=sys.stderr)
         return error.returncode
     current = coursekit_hash()
     assets = tree_hash(*ASSETS)

@@ -7,6 +7,9 @@ transferred, performance 35. What it changes, after the HTML is written:
   icons with a web font, and ``fontawesome.js`` (543 kB gzipped, then a scan of the
   whole page on the main thread) draws them again as SVG. The script is dropped,
   and the solid web font is cut down to the icons the pages use (156 kB -> a few kB).
+- **Math font.** The STIX Two Math font that book/_ext/mathml.py ships (403 kB) is
+  cut down to the characters of the pages' MathML (35 kB); its tables of
+  larger brackets and radicals stay.
 - **Scripts.** External scripts in ``<head>`` that nothing runs before the page is
   parsed get ``defer``, so the browser paints first. ``documentation_options.js``
   stays blocking: the inline script after it reads what it defines.
@@ -18,15 +21,12 @@ transferred, performance 35. What it changes, after the HTML is written:
   may not contain (Lighthouse's accessibility score 92): the entries become list items.
 - **Images.** Figures below the fold load lazily, and carry their width and height
   so that the page does not jump when they arrive.
-
-- **Math.** MathJax (264 kB gzipped, and seconds of typesetting on a phone) loads
-  after the page has loaded instead of before its first paint, and typesets lazily,
-  only what scrolls into view (``mathjax3_config`` in _config.yml).
 """
 
 from __future__ import annotations
 
 import hashlib
+import html as html_text
 import os
 import re
 import struct
@@ -36,13 +36,16 @@ FONT_AWESOME_SCRIPT = re.compile(r'\s*<script defer src="[^"]*_static/scripts/fo
 # A blocking external script: no defer, async or type (type="module" defers already).
 BLOCKING_SCRIPT = re.compile(r'<script (?![^>]*\b(?:defer|async|type)\b)([^>]*\bsrc="([^"]+)"[^>]*)></script>')
 KEEP_BLOCKING = ("documentation_options.js",)
-MATHJAX_SCRIPT = re.compile(r'<script defer="defer" src="([^"]*_static/mathjax/tex-chtml\.js[^"]*)"></script>')
-MATHJAX_AFTER_LOAD = (
-    '<script>addEventListener("load", () => document.head.append(Object.assign(document.createElement("script"), {{src: "{src}"}})));</script>'
-)
 IMAGE = re.compile(r"<img (?![^>]*\bloading=)([^>]*)/?>")
 ICON_CLASS = re.compile(r"\bfa-[a-z0-9-]+")
 SOLID_FONT = Path("_static/vendor/fontawesome/webfonts/fa-solid-900.woff2")
+MATH_FONT = Path("_static/mathml/STIXTwoMath.woff2")  # book/_ext/mathml.py copies it there
+MATHML = re.compile(r"<math\b.*?</math>", re.S)
+TAG = re.compile(r"<[^>]*>")
+# A one-letter <mi> is drawn in italic: the browser maps it to Unicode's mathematical italic
+# letters (Latin A-z, with h at U+210E: U+1D455 is unassigned; dotless i and j; Greek),
+# which the text does not contain.
+MATH_ITALIC = ({*range(0x1D434, 0x1D468)} - {0x1D455}) | {0x210E, 0x1D6A4, 0x1D6A5, *range(0x1D6E2, 0x1D71C)}
 THEME_CSS = Path("_static/styles/pydata-sphinx-theme.css")
 STYLESHEET = re.compile(r'[ \t]*<link (?=[^>]*\brel="stylesheet")[^>]*\bhref="(?P<href>[^"]+)"[^>]*>\n?')
 CSS_IMPORT = re.compile(r'@import\s+(?:url\()?["\']?(?P<path>[^"\')]+\.css)["\']?\)?\s*;')
@@ -53,7 +56,7 @@ CITATION_ENTRY = re.compile(r'(<div class="citation" id="[^"]*" role=")doc-bibli
 
 
 def defer_scripts(html: str) -> str:
-    """Drop fontawesome.js, defer the blocking scripts inline code does not need, load MathJax after the page."""
+    """Drop fontawesome.js, and defer the blocking scripts that inline code does not need."""
     html = FONT_AWESOME_SCRIPT.sub("", html)
 
     def defer(match: re.Match) -> str:
@@ -61,8 +64,7 @@ def defer_scripts(html: str) -> str:
             return match.group(0)
         return f"<script defer {match.group(1)}></script>"
 
-    html = BLOCKING_SCRIPT.sub(defer, html)
-    return MATHJAX_SCRIPT.sub(lambda m: MATHJAX_AFTER_LOAD.format(src=m.group(1)), html)
+    return BLOCKING_SCRIPT.sub(defer, html)
 
 
 def image_size(path: Path) -> tuple[int, int] | None:
@@ -158,13 +160,23 @@ def used_icons(pages: list[str], theme_css: str) -> set[int]:
     return points
 
 
-def subset_font(font: Path, code_points: set[int]) -> None:
-    """Rewrite a woff2 font in place with only the glyphs of ``code_points``."""
+def math_characters(pages: list[str]) -> set[int]:
+    """The code points the pages' MathML draws: its text, and the italic forms of its letters."""
+    points = set()
+    for html in pages:
+        for formula in MATHML.findall(html):
+            points.update(map(ord, html_text.unescape(TAG.sub("", formula))))
+    return points | MATH_ITALIC if points else points
+
+
+def subset_font(font: Path, code_points: set[int], layout_features: tuple[str, ...] = ()) -> None:
+    """Rewrite a woff2 font in place with only the glyphs of ``code_points`` (and those
+    its ``layout_features`` and MATH table reach from them: "*" keeps every feature)."""
     from fontTools import subset  # matplotlib's dependency; woff2 output needs brotli
 
     options = subset.Options()
     options.flavor = "woff2"
-    options.layout_features = []
+    options.layout_features = list(layout_features)
     loaded = subset.load_font(str(font), options)
     subsetter = subset.Subsetter(options)
     subsetter.populate(unicodes=sorted(code_points))
@@ -188,6 +200,10 @@ def patch_site(outdir: Path) -> None:
         if not code_points:
             raise RuntimeError(f"no Font Awesome icon found in {len(pages)} pages: the theme changed; update {__name__}")
         subset_font(font, code_points)
+    math_font = outdir / MATH_FONT
+    if math_font.is_file():
+        # Every feature: a math font's script-size and stretchy forms are reached through them.
+        subset_font(math_font, math_characters(texts) or {ord("x")}, layout_features=("*",))
 
 
 def _build_finished(app, exception) -> None:

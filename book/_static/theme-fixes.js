@@ -26,8 +26,8 @@ document.addEventListener("DOMContentLoaded", () => {
 // Search results without raw LaTeX.
 //
 // Sphinx's search shows, under each result, a snippet of the page's HTML as text.
-// In that HTML the math is still LaTeX source (MathJax typesets it in the browser
-// only), so snippets read "\(\hat{\mathbf{y}} = \operatorname{softmax}(\mathbf{o})\)".
+// A formula's text is its MathML's characters without their layout (a fraction's
+// numerator runs into its denominator: "∂ℓ∂ŷ=ŷ−y"), which reads as noise.
 // This drops each formula from the snippet's text, leaving "…" in its place.
 document.addEventListener("DOMContentLoaded", () => {
   if (typeof Search === "undefined" || !Search.htmlToText) return;

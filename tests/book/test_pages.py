@@ -61,13 +61,13 @@ class Page:
 
 
 # Elements whose right edge passes the article's: a reader would have to scroll
-# the page sideways or would not see their end (MathJax 3 does not break long
+# the page sideways or would not see their end (MathML does not break long
 # equations). A box that scrolls its own content (code does, with shadows at its
 # edges that show it) counts by its box; anything else by its content.
 WIDER_THAN_THE_PAGE = """() => {
   const limit = document.querySelector('article').getBoundingClientRect().right + 2;
   return Array.from(document.querySelectorAll(
-      'article mjx-container[display="true"], article pre, article img, article table'))
+      'article div.math, article pre, article img, article table'))
     .filter(el => {
       const box = el.getBoundingClientRect();
       const scrolls = ['auto', 'scroll'].includes(getComputedStyle(el).overflowX);
@@ -91,8 +91,6 @@ def test_chapter_page_as_a_reader_sees_it(site, browser, chapter):
     number = int(chapter.name[:2])
     opened = Page(browser, urljoin(site, f"notebooks/{chapter.stem}.html"))
     page = opened.page
-    page.wait_for_function("() => window.MathJax && MathJax.startup && MathJax.startup.promise")
-    page.evaluate("() => MathJax.startup.promise")
     # Figures load lazily, as a reader scrolls (book/_ext/fast_pages.py): load them all now.
     page.evaluate("() => document.querySelectorAll('img[loading=lazy]').forEach(img => { img.loading = 'eager'; })")
     page.wait_for_function("() => Array.from(document.images).every(img => img.complete)")
@@ -104,9 +102,16 @@ def test_chapter_page_as_a_reader_sees_it(site, browser, chapter):
     assert figures >= 1, "at least one figure from the executed chapter"
 
     text = page.locator("article").inner_text()
-    assert page.locator("article mjx-container").count() > 0, "math typeset by MathJax"
+    # The math is MathML from the build (book/_ext/mathml.py), drawn with the font the book ships.
+    assert page.locator("article span.math > math").count() > 0 and page.locator("article div.math > math").count() > 0
     assert "$$" not in text and "\\(" not in text and "\\[" not in text, "raw TeX left in the page"
-    assert "mathjax/tex-chtml.js" in page.content(), "the local MathJax, not a CDN"
+    assert page.locator("script[src*=mathjax], script[src*=katex]").count() == 0, "no script typesets the math"
+    assert page.locator("article .math-error").count() == 0
+    page.evaluate("async () => { await document.fonts.ready; }")
+    math_font = page.evaluate("() => Array.from(document.fonts).filter(f => f.family.replace(/\"/g, '') === 'STIX Two Math').map(f => f.status)")
+    assert math_font == ["loaded"], f"the math font: {math_font}"
+    formula = page.locator("article div.math > math").first.bounding_box()
+    assert formula["width"] > 20 and formula["height"] > 10, f"a display formula laid out as math: {formula}"
     # A directive MyST did not parse (a backtick fence whose title holds `code`, say)
     # shows up as raw text, and Sphinx does not warn about it.
     raw = re.findall(r"(?:```|:::)\s*\{[\w-]+\}|\{(?:warning|note|exercise|solution|term|cite|doc)\}", text)
@@ -317,8 +322,6 @@ def test_no_page_is_wider_than_a_phone(site, browser):
     for url in _pages(site):
         page = browser.new_page(viewport={"width": 390, "height": 844})
         page.goto(url, wait_until="load")
-        page.wait_for_function("() => !window.MathJax || (MathJax.startup && MathJax.startup.promise)")
-        page.evaluate("() => window.MathJax && MathJax.startup.promise")
         past = page.evaluate(PAST_THE_SCREEN)
         scroll_width = page.evaluate("() => document.documentElement.scrollWidth")
         if past or scroll_width > 390:
@@ -344,6 +347,23 @@ def test_nothing_stale_is_published():
     assert unused == [], f"{len(unused)} figures no page shows"
     reports = [p.name for p in (HTML / "reports").rglob("*") if p.is_file()]
     assert reports == [], "execution reports of an earlier failed build"
+
+
+def test_the_math_font_has_every_character_of_the_math(load_source):
+    # fast_pages cuts the math font down to the characters of the pages' MathML: a character
+    # it dropped would be drawn from another font, or not at all.
+    from fontTools.ttLib import TTFont
+
+    fast_pages, mathml = load_source("book/_ext/fast_pages.py"), load_source("book/_ext/mathml.py")
+    used = fast_pages.math_characters([p.read_text(encoding="utf-8") for p in HTML.rglob("*.html")])
+    shipped = TTFont(HTML / fast_pages.MATH_FONT)
+    full = TTFont(mathml.ASSETS["STIXTwoMath.woff2"]).getBestCmap()
+    assert "MATH" in shipped, "the font's MATH table (stretchy brackets, script positions)"
+    dropped = sorted(chr(c) for c in used if c in full and c not in shipped.getBestCmap())
+    assert dropped == [], f"characters of the math that the shipped font lacks: {dropped}"
+    not_in_stix = sorted(chr(c) for c in used - fast_pages.MATH_ITALIC if c not in full)
+    assert not_in_stix == [], f"characters of the math that STIX Two Math does not have: {not_in_stix}"
+    assert (HTML / fast_pages.MATH_FONT).stat().st_size < 100_000, "the subset, not the whole 403 kB font"
 
 
 def test_dark_mode_reads_and_navigates(site, browser):
