@@ -10,7 +10,7 @@ BIN := $(VENV)/bin
 COURSEKIT_MIRRORS ?= $(if $(wildcard ../shared/datasets),$(abspath ../shared/datasets))
 export COURSEKIT_MIRRORS
 
-.PHONY: help venv data book test audit lint unit-tests notebook-tests book-tests lighthouse student bench bench-margins portability lock clean
+.PHONY: help venv data book test audit lint unit-tests notebook-tests book-tests student assignments grade bench bench-margins portability lock clean
 
 help:
 	@echo "make book     set up, execute every chapter and build the HTML book (_build/html)"
@@ -56,16 +56,14 @@ unit-tests:
 notebook-tests:
 	$(BIN)/python -m pytest --nbval-lax --nbval-current-env --nbval-cell-timeout=600 -p no:cacheprovider notebooks/
 
-book-tests: lighthouse
+book-tests:
 	$(BIN)/python -m pytest tests/book
 
-# Lighthouse comes from npm (tools/lighthouse/package-lock.json); Chromium from CHROME_PATH or /usr/bin/chromium.
+# Lighthouse comes from npm (tools/lighthouse/package-lock.json, installed on first use by tools/audit.py);
+# Chromium from CHROME_PATH or /usr/bin/chromium.
 # The performance score is a timing: run `make audit` on a quiet machine.
-audit: lighthouse
+audit:
 	$(BIN)/python -m tools.audit
-
-lighthouse:
-	@[ -x tools/lighthouse/node_modules/.bin/lighthouse ] || npm ci --prefix tools/lighthouse --no-audit --no-fund --loglevel=error
 
 student: venv
 	$(BIN)/python -m coursekit.student notebooks/[0-9][0-9]_*.ipynb -o student

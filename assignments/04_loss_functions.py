@@ -4,12 +4,7 @@
 # This assignment goes with chapter 4, *Loss functions and regularization*, and uses its notation (see the book's
 # notation page).
 #
-# **How to work.** Run the cells from the top. Write your answer where you see `...`, run the
-# cell, then run the `grader.check(...)` cell below it: it runs the question's *public* tests
-# and says what was expected when one fails. Your grade also counts *hidden* tests, so make
-# sure your function is right in general, not just on the public examples. A question earns
-# its points only when all of its tests pass. Questions marked *graded by hand* are answered in
-# words, in the Markdown cell below them. Submit this notebook (the `.ipynb` file).
+# <!-- how-to-work -->
 
 # %%
 import torch

@@ -26,38 +26,24 @@ import os
 import statistics
 import tempfile
 import time
-from datetime import datetime
 from pathlib import Path
 
-from nbclient import NotebookClient
-
 from bench.common import machine
-from tools import grade, submissions
+from tools import grade, run_notebook, submissions
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results" / "grading.json"
-WRONG_Q3 = "def logistic_from_softmax(W, b):\n    return W[:, 0] - W[:, 1], b[0] - b[1]"
-
-
-def _time(stamp: str) -> datetime:
-    return datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+WRONG_Q3 = submissions.WRONG_ANSWERS["03_softmax_regression"]["q3"]  # (name, code)
 
 
 def plain_run(assignment: Path, path: Path) -> tuple[float, list[float]]:
-    """Execute a submission in a fresh kernel without otter's grading: (seconds, seconds of each grader.check cell)."""
-    nb = submissions.submission(assignment)
-    client = NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}})
-    start = time.perf_counter()
-    client.execute(env={**os.environ, "OMP_NUM_THREADS": "1"})
-    seconds = time.perf_counter() - start
-    checks = []
-    for cell in nb.cells:
-        if cell.cell_type == "code" and cell.source.startswith("grader.check("):
-            timing = cell.metadata.get("execution", {})
-            began, ended = timing.get("iopub.execute_input"), timing.get("shell.execute_reply")
-            if began and ended:
-                checks.append((_time(ended) - _time(began)).total_seconds())
-    return seconds, checks
+    """Write a full-marks submission to ``path`` (in the student folder, beside its tests) and execute
+    it in a fresh kernel without otter's grading: (seconds, seconds of each grader.check cell)."""
+    submissions.write(submissions.submission(assignment), path)
+    run = run_notebook.execute(path, env={**os.environ, "OMP_NUM_THREADS": "1"})
+    if not run.passed:
+        raise SystemExit(f"the plain run of {path.name} failed: {run.problems[0]}")
+    return run.seconds, [seconds for seconds, _, first_line in run.timings if first_line.startswith("grader.check(")]
 
 
 def main() -> None:
@@ -71,7 +57,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench-grading-") as tmp:
         folder = Path(tmp) / "submissions"
         for i in range(args.submissions):
-            answers = {"logistic_from_softmax": WRONG_Q3} if i % 3 == 2 else {}
+            answers = dict([WRONG_Q3]) if i % 3 == 2 else {}
             submissions.write(submissions.submission(assignment, answers), folder / f"student_{i:03d}.ipynb")
         start = time.perf_counter()
         grades = grade.grade_folder(folder, assignment, jobs=args.jobs, quiet=True)

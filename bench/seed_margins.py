@@ -82,6 +82,9 @@ THRESHOLDS: dict[str, list[tuple[str, list[tuple[str, str, str, float]]]]] = {
                 ("gradient check, float64: relative error at h = 1e-2 (at least)", "err64[0]", ">=", 1e-5),
                 ("gradient check, float64: relative error at h = 1e-2 (at most)", "err64[0]", "<=", 0.1),
                 ("gradient check, float64: error at h = 1e-2 / at h = 1e-3 (at least)", "err64[0] / err64[1]", ">=", 30),
+                ("gradient check, float64: error at h = 1e-3 / at h = 1e-4 (at least)", "err64[1] / err64[2]", ">=", 30),
+                ("gradient check, float64: error at h = 1e-3 / at h = 1e-4 (at most)", "err64[1] / err64[2]", "<=", 300),
+                ("gradient check, float64: error at h = 1e-6 / at h = 1e-5", "err64[4] / err64[3]", ">=", 1),
                 ("gradient check, float64: error at h = 1e-2 / at h = 1e-3 (at most)", "err64[0] / err64[1]", "<=", 300),
                 ("gradient check, float32: smallest relative error over h", "min(err32)", ">=", 1e-4),
                 ("gradient check: smallest error, float32 / float64", "min(err32) / min(err64)", ">=", 1000),
@@ -389,9 +392,12 @@ THRESHOLDS: dict[str, list[tuple[str, list[tuple[str, str, str, float]]]]] = {
                     ">=",
                     100,
                 ),
-                ("confusion: classes less accurate than shirt", "int((per_class < per_class[shirt]).sum())", "<=", 1),
-                ("confusion: shirt accuracy (at least)", "per_class[shirt].item()", ">=", 0.4),
-                ("confusion: shirt accuracy (at most)", "per_class[shirt].item()", "<=", 2 / 3),
+                (
+                    "confusion: fewer of pullover -> coat and coat -> shirt",
+                    "min(int(off_diagonal[idx['pullover'], idx['coat']]), int(off_diagonal[idx['coat'], shirt]))",
+                    ">=",
+                    50,
+                ),
                 (
                     "confusion: fewest t-shirts, coats or pullovers called shirts",
                     "min(int(off_diagonal[idx[n], shirt]) for n in ('t-shirt', 'coat', 'pullover'))",
@@ -498,6 +504,12 @@ THRESHOLDS: dict[str, list[tuple[str, list[tuple[str, str, str, float]]]]] = {
                 ("ring baselines: |w|_1 with / without the penalty", "main_r['|w|_1'] / no_pen_r['|w|_1']", "<=", 0.95),
                 ("ring baselines: AUC spread of the four models", "max(aucs) - min(aucs)", "<=", 0.02),
                 ("ring baselines: lowest AUC of the four models", "min(aucs)", ">=", 0.95),
+                (
+                    "ring, no penalty: training AUC - validation AUC",
+                    "roc_auc_score(y_train.numpy(), train_scores_no_pen.numpy()) - no_pen_r['AUC']",
+                    "<=",
+                    0.02,
+                ),
                 ("ring baselines: positives, focal alpha 0.75 minus alpha 0.5", "no_pen_r['positives'] - half_r['positives']", ">=", 40),
                 ("ring baselines: BCE's positives fewer than the true positives by", "y_val.sum().item() - bce_r['positives']", ">=", 20),
                 ("ring baselines: alpha 0.5's positives fewer than the true positives by", "y_val.sum().item() - half_r['positives']", ">=", 0),
@@ -612,9 +624,10 @@ THRESHOLDS: dict[str, list[tuple[str, list[tuple[str, str, str, float]]]]] = {
         (
             "# Sanity check (hidden in the book): the ReLU on the logits costs accuracy on average",
             [
-                ("ReLU on logits, 5 starts: mean accuracy cost", "sum(costs) / len(costs)", ">=", 0.015),
-                ("ReLU on logits, 5 starts: largest accuracy cost", "max(costs)", ">=", 0.05),
-                ("ReLU on logits, 5 starts: smallest accuracy cost", "min(costs)", ">=", -0.01),
+                ("ReLU on logits, 5 starts: mean accuracy cost", "sum(costs) / len(costs)", ">=", 0.03),
+                ("ReLU on logits, 5 starts: largest accuracy cost", "max(costs)", ">=", 0.1),
+                ("ReLU on logits, 5 starts: smallest accuracy cost", "min(costs)", "<=", 0.02),
+                ("ReLU on logits, 5 starts: smallest accuracy cost (never better)", "min(costs)", ">=", -0.005),
                 ("ReLU on logits, 5 starts: most validation images with ten zero outputs", "max(zeros for _, _, zeros in relu_starts)", ">=", 0),
             ],
         ),
@@ -634,7 +647,7 @@ THRESHOLDS: dict[str, list[tuple[str, list[tuple[str, str, str, float]]]]] = {
             "# Sanity check (hidden in the book): 10 points",
             [
                 ("SGD 0.1, before training: |validation loss - ln 10|", "abs(start.loss - math.log(10))", "<=", 0.2),
-                ("SGD 0.1, before training: validation accuracy", "start.accuracy", "<=", 0.25),
+                ("SGD 0.1, before training: validation accuracy", "start.accuracy", "<=", 0.2),
                 ("SGD 0.1, epoch 1: validation accuracy", "history.val_acc[4]", ">=", 0.9),
                 ("SGD 0.1, 2 epochs: validation accuracy", "history.val_acc[-1]", ">=", 0.93),
                 ("SGD 0.1, 2 epochs: validation loss", "history.val_loss[-1]", "<=", 0.25),
@@ -670,13 +683,25 @@ THRESHOLDS: dict[str, list[tuple[str, list[tuple[str, str, str, float]]]]] = {
             [
                 ("shuffled vs in-order validation: |loss difference|", "abs(shuffled.loss - in_order.loss)", "<=", 1e-5),
                 ("small subset: validation accuracy", "in_order.accuracy", ">=", 0.8),
-                ("shuffled predictions against the stored labels: accuracy", "(shuffled_preds == val_iter.labels).float().mean().item()", "<=", 0.2),
+                (
+                    "shuffled predictions against the stored labels: |accuracy - 0.1|",
+                    "abs((shuffled_preds == val_iter.labels).float().mean().item() - 0.1)",
+                    "<=",
+                    0.02,
+                ),
             ],
         ),
         (
             "# Sanity check (hidden in the book): about 95% validation accuracy",
             [
                 ("Adam + cosine, 1 epoch: validation accuracy", "history.val_acc[0]", ">=", 0.94),
+                ("Adam + cosine, 1 epoch: validation accuracy (about 95%)", "history.val_acc[0]", "<=", 0.97),
+                (
+                    "Adam + cosine, last 3 epochs: spread of the validation accuracy",
+                    "max(history.val_acc[-3:]) - min(history.val_acc[-3:])",
+                    "<=",
+                    0.005,
+                ),
                 ("Adam + cosine, 10 epochs: validation accuracy", "history.val_acc[-1]", ">=", 0.975),
                 ("Adam + cosine, 10 epochs: train / validation loss", "history.train_loss[-1] / history.val_loss[-1]", "<=", 0.5),
                 ("Adam + cosine: train loss, epoch 10 / epoch 2", "history.train_loss[-1] / history.train_loss[1]", "<=", 1 / 3),
@@ -736,7 +761,7 @@ THRESHOLDS: dict[str, list[tuple[str, list[tuple[str, str, str, float]]]]] = {
         (
             "# Sanity check (hidden in the book): 0.1 learns faster than 0.01",
             [
-                ("SGD, 100 steps: loss of the last 10 steps, lr 0.01 minus lr 0.1", "sweep[0.01][0] - sweep[0.1][0]", ">=", 0),
+                ("SGD, 100 steps: loss of the last 10 steps, lr 0.01 / lr 0.1", "sweep[0.01][0] / sweep[0.1][0]", ">=", 2),
             ],
         ),
     ],

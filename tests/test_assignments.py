@@ -26,43 +26,6 @@ ROOT = Path(__file__).resolve().parents[1]
 SOURCES = sorted((ROOT / "assignments").glob("[0-9][0-9]_*.py"))
 CHAPTERS = sorted(p.stem for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 
-# One realistic mistake per auto-graded question: the question it breaks, and the code.
-WRONG = {
-    "03_softmax_regression": {
-        "q1": ("cross_entropy_logits", "def cross_entropy_logits(O, y):\n    return torch.log(torch.exp(O).sum(dim=1)) - O[torch.arange(len(y)), y]"),
-        "q2": (
-            "softmax_regression_grads",
-            "def softmax_regression_grads(X, y, W, b):\n"
-            "    G = torch.softmax(X @ W + b, dim=1) - F.one_hot(y, W.shape[1]).float()\n"
-            "    return X.T @ G, G.sum(dim=0)  # the sum's gradient: the mean's times n",
-        ),
-        "q3": ("logistic_from_softmax", "def logistic_from_softmax(W, b):\n    return W[:, 0] - W[:, 1], b[0] - b[1]"),
-    },
-    "04_loss_functions": {
-        "q1": (
-            "smoothed_cross_entropy",
-            "def smoothed_cross_entropy(logits, target, eps):\n"
-            "    q = (1 - eps) * F.one_hot(target, logits.shape[1]) + eps  # eps, not eps / K\n"
-            "    return -(q * F.log_softmax(logits, dim=1)).sum(dim=1).mean()",
-        ),
-        "q2": (
-            "binary_focal_loss",
-            "def binary_focal_loss(logits, target, alpha, gamma):\n"
-            "    p_t = torch.where(target == 1, torch.sigmoid(logits), 1 - torch.sigmoid(logits))\n"
-            "    return (alpha * (1 - p_t) ** gamma * -torch.log(p_t)).mean()  # alpha for both classes",
-        ),
-        "q3": (
-            "soft_threshold",
-            "def soft_threshold(w, t):\n    return torch.where(w.abs() > t, w, torch.zeros_like(w))  # hard, not soft, thresholding",
-        ),
-        "q4": (
-            "huber_loss",
-            "def huber_loss(y_hat, y, delta=1.0):\n"
-            "    r = (y_hat - y).abs()\n"
-            "    return torch.where(r > delta, r, 0.5 * r**2)  # the linear part lacks its delta and offset",
-        ),
-    },
-}
 # Rewrites every test file it can reach, during grading, so that all of its asserts pass.
 TAMPER_TESTS = """\
 import pathlib
@@ -98,7 +61,8 @@ def test_every_chapter_has_an_assignment_with_three_auto_graded_questions_and_on
         assert sum(not q.get("manual") for q in questions) >= 3, source.name
         assert any(q.get("manual") for q in questions), f"{source.name}: no question graded by hand"
         text = "\n".join(cell.source for cell in master.cells)
-        assert "<!-- exercise:" not in text and "{term}`" not in text, f"{source.name}: an exercise marker or MyST role was left"
+        assert "<!--" not in text and "{term}`" not in text, f"{source.name}: a marker or MyST role was left"
+        assert build_tool.HOW_TO_WORK in text, f"{source.name}: no How to work paragraph"
         # Every auto-graded question has public and hidden tests.
         for q in questions:
             if not q.get("manual"):
@@ -145,7 +109,7 @@ def test_student_edition_has_no_solutions_and_no_hidden_tests(built):
 def _write_solution_and_wrong_answers(folder, subs) -> None:
     """The solution, and one submission per question with only that question answered wrongly."""
     submissions.write(submissions.submission(folder), subs / "solution.ipynb")
-    for q, (name, code) in WRONG[folder.name].items():
+    for q, (name, code) in submissions.WRONG_ANSWERS[folder.name].items():
         submissions.write(submissions.submission(folder, {name: code}), subs / f"wrong_{q}.ipynb")
 
 
@@ -158,7 +122,7 @@ def test_grades_of_synthetic_submissions_chapter_3(built, tmp_path):
     submissions.write(nbformat.v4.new_notebook(), subs / "empty.ipynb")
     (subs / "essay.txt").write_text("not a notebook")
     submissions.write(submissions.submission(folder, extra_cells={"end": TAMPER_TESTS}), subs / "edits_tests.ipynb")
-    wrong_q3 = WRONG[folder.name]["q3"]
+    wrong_q3 = submissions.WRONG_ANSWERS[folder.name]["q3"]
     patched = submissions.submission(folder, {wrong_q3[0]: wrong_q3[1]}, extra_cells={wrong_q3[0]: "grader.check = lambda *args: None"})
     submissions.write(patched, subs / "patches_grader.ipynb")
 
@@ -183,7 +147,7 @@ def test_grades_of_synthetic_submissions_chapter_3(built, tmp_path):
     edits = rows["edits_tests.ipynb"]  # its rewritten tests would pass anything: caught, no points
     assert edits["status"] == "flagged" and float(edits["total"]) == 0 and "tests/q1.py changed" in edits["reason"]
     patches = rows["patches_grader.ipynb"]  # flagged by the scan of the code
-    assert patches["status"] == "flagged" and float(patches["total"]) == 0 and "grader" in patches["reason"]
+    assert patches["status"] == "flagged" and float(patches["total"]) == 0 and "uses grader" in patches["reason"]
     # Once reviewed (no scan), rebinding grader.check earns nothing: otter runs every test itself.
     regraded = grade.grade_submission(subs / "patches_grader.ipynb", folder, timeout=240, check_code=False)
     assert regraded.status == "graded" and regraded.scores == {k: (0.0 if k == "q3" else p) for k, p in points.items()}
@@ -210,10 +174,16 @@ def test_a_submission_over_the_time_limit_is_stopped_with_its_kernel(built, tmp_
     import psutil
 
     folder = built["04_loss_functions"]
-    path = submissions.write(submissions.submission(folder, extra_cells={"start": "while True:\n    pass"}), tmp_path / "loop.ipynb")
+    # The kernel writes down its process id: a kernel orphaned by a killed worker would leave
+    # this process's tree, so looking for children alone could not see it.
+    pid_file = tmp_path / "kernel.pid"
+    loop = f"import os, pathlib\npathlib.Path({str(pid_file)!r}).write_text(str(os.getpid()))\nwhile True:\n    pass"
+    path = submissions.write(submissions.submission(folder, extra_cells={"start": loop}), tmp_path / "loop.ipynb")
     before = {p.pid for p in psutil.Process().children(recursive=True)}
     result = grade.grade_submission(path, folder, timeout=20)
     assert result.status == "timeout" and result.total == 0 and "20 s" in result.reason
+    kernel = int(pid_file.read_text())
+    assert not psutil.pid_exists(kernel) or psutil.Process(kernel).status() == psutil.STATUS_ZOMBIE, "the kernel still runs"
     left = [p for p in psutil.Process().children(recursive=True) if p.pid not in before]
     assert not left, f"processes left running: {left}"
 

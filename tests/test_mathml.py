@@ -74,7 +74,8 @@ def test_a_sphinx_page_gets_mathml_the_stylesheets_and_a_warning_for_bad_tex(mat
     assert sorted(p.name for p in (tmp_path / "html" / "_static" / "mathml").iterdir()) == sorted(mathml.ASSETS)
 
 
-def test_without_node_the_build_says_what_to_install(mathml, monkeypatch):
+def test_without_node_the_build_says_what_to_install(load_source, monkeypatch):
+    mathml = load_source("book/_ext/mathml.py")  # not the fixture: it installs with npm
     monkeypatch.setattr(shutil, "which", lambda name: None)
     with pytest.raises(RuntimeError, match="install Node.js 18 or later"):
         mathml.Temml()

@@ -7,7 +7,6 @@ solutions, check cells, seeds, and no outdated PyTorch API in the code.
 
 from __future__ import annotations
 
-import importlib.util
 import re
 from pathlib import Path
 
@@ -160,15 +159,8 @@ def test_every_pitfall_is_a_titled_admonition(nb):
     )
 
 
-def _install_cell() -> str:
-    spec = importlib.util.spec_from_file_location("coursekit_wheel", Path(__file__).resolve().parents[1] / "book" / "_ext" / "coursekit_wheel.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.INSTALL_CELL
-
-
-def test_first_code_cell_installs_coursekit_outside_the_repository(nb):
+def test_first_code_cell_installs_coursekit_outside_the_repository(nb, load_source):
     # Word for word the cell of book/_ext/coursekit_wheel.py, whose default URL the build fills in
     # (tests/book/test_outside_repository.py runs it in an environment without coursekit).
     first = _code_cells(nb)[0]
-    assert first.source == _install_cell(), "the first code cell must be coursekit_wheel.INSTALL_CELL"
+    assert first.source == load_source("book/_ext/coursekit_wheel.py").INSTALL_CELL, "the first code cell must be coursekit_wheel.INSTALL_CELL"

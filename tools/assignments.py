@@ -12,9 +12,10 @@ One source per chapter, nothing typed twice:
   ``<!-- exercise: ch3-ex4 -->`` is replaced, at build time, by the body of the
   chapter's ``{exercise}`` directive with that label (MyST roles such as
   ``{term}`` turned into plain Markdown, which Jupyter shows);
-* otter's assignment configuration and the first code cell (which finds the
-  public tests from any working directory) are written here, once for all
-  chapters.
+* otter's assignment configuration, the first code cell (which finds the
+  public tests from any working directory) and the "How to work" paragraph
+  (which replaces a line ``<!-- how-to-work -->``) are written here, once for
+  all chapters.
 
 For each chapter, ``otter assign`` then checks every test against the
 solutions and writes, under the output folder (git-ignored)::
@@ -49,6 +50,17 @@ OUTPUT = ROOT / "_build" / "assignments"
 
 # A line of a markdown cell of the source: replaced by the text of the chapter's exercise.
 EXERCISE_MARKER = re.compile(r"^<!--[ \t]*exercise:[ \t]*(?P<label>[\w-]+)[ \t]*-->[ \t]*$", re.M)
+# A line of a markdown cell of the source: replaced by HOW_TO_WORK.
+HOW_TO_WORK_MARKER = re.compile(r"^<!--[ \t]*how-to-work[ \t]*-->[ \t]*$", re.M)
+HOW_TO_WORK = (
+    "**How to work.** Run the cells from the top. Write your answer where you see `...`, run the\n"
+    "cell, then run the `grader.check(...)` cell below it: it runs the question's *public* tests\n"
+    "and says what was expected when one fails. Your grade also counts *hidden* tests, so make\n"
+    "sure your function is right in general, not just on the public examples. A question earns\n"
+    "its points only when all of its tests pass. Questions marked *graded by hand* are answered in\n"
+    "words, in the Markdown cell below them. Submit this notebook (the `.ipynb` file)."
+)
+KERNELSPEC = {"display_name": "Python 3", "language": "python", "name": "python3"}  # the chapters'
 # A sphinx-exercise directive of a chapter: its fence (``` or :::, three or more), options, body.
 _EXERCISE = re.compile(r"^(?P<fence>`{3,}|:{3,})\{exercise\}[^\n]*\n(?P<body>.*?)^(?P=fence)[ \t]*$", re.M | re.S)
 _OPTION = re.compile(r"^:(?P<key>[\w-]+):[ \t]*(?P<value>.*)$")
@@ -104,6 +116,7 @@ def chapter_of(source: Path) -> Path:
 def chapter_exercises(chapter: nbformat.NotebookNode) -> dict[str, tuple[int, str]]:
     """Every ``{exercise}`` of a chapter: label -> (its number in the chapter, its body in MyST)."""
     exercises: dict[str, tuple[int, str]] = {}
+    number = 0
     for cell in chapter.cells:
         if cell.cell_type != "markdown":
             continue
@@ -113,8 +126,9 @@ def chapter_exercises(chapter: nbformat.NotebookNode) -> dict[str, tuple[int, st
             while lines and (option := _OPTION.match(lines[0].strip())):
                 options[option.group("key")] = option.group("value").strip()
                 lines.pop(0)
+            number += 1  # every exercise counts, labelled or not, as the book numbers them
             if "label" in options:
-                exercises[options["label"]] = (len(exercises) + 1, "\n".join(lines).strip())
+                exercises[options["label"]] = (number, "\n".join(lines).strip())
     return exercises
 
 
@@ -153,6 +167,7 @@ def master_notebook(source: Path) -> nbformat.NotebookNode:
         cell.metadata.pop("lines_to_next_cell", None)  # jupytext's layout hint
         if cell.cell_type == "markdown":
             cell.source = EXERCISE_MARKER.sub(lambda m: exercise_block(m.group("label"), exercises, chapter_number), cell.source)
+            cell.source = HOW_TO_WORK_MARKER.sub(lambda m: HOW_TO_WORK, cell.source)
     questions = question_configs(nb)
     auto = [q["name"] for q in questions if not q.get("manual")]
     if not auto:
@@ -161,7 +176,7 @@ def master_notebook(source: Path) -> nbformat.NotebookNode:
     nb.cells.insert(first_code, nbformat.v4.new_code_cell(INIT_CELL.format(first=auto[0])))
     nb.cells.insert(0, nbformat.v4.new_raw_cell(ASSIGNMENT_CONFIG.format(name=source.stem)))
     nb.metadata = {
-        "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
+        "kernelspec": KERNELSPEC,
         "language_info": {"name": "python"},
     }
     return nb
@@ -223,7 +238,7 @@ def _clean(path: Path) -> None:
     for cell in nb.cells:
         if cell.cell_type == "code":
             cell.outputs, cell.execution_count = [], None
-    nb.metadata["kernelspec"] = {"display_name": "Python 3", "language": "python", "name": "python3"}
+    nb.metadata["kernelspec"] = KERNELSPEC
     nbformat.validate(nb)
     nbformat.write(nb, path)
 

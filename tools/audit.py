@@ -2,8 +2,8 @@
 
     python -m tools.audit [PAGE ...] [--json _build/audit.json]
 
-Runs Lighthouse 12 (tools/lighthouse, installed by `npm ci --prefix tools/lighthouse`)
-against Chromium (CHROME_PATH, default /usr/bin/chromium) for every page of the
+Runs Lighthouse 12 (tools/lighthouse, installed from its lock file on first use)
+against Chromium (CHROME_PATH, or /usr/bin/chromium) for every page of the
 book, or the PAGEs given (paths below _build/html), with its default mobile
 settings (a simulated slow 4G network and a 4x slower CPU), and prints one row
 per page. The targets for a chapter page are in TARGETS; the exit status is 1 if
@@ -24,13 +24,14 @@ import sys
 import tempfile
 from pathlib import Path
 
-from tools import serve_book
+from tools import build_book, serve_book
 
 ROOT = Path(__file__).resolve().parents[1]
 
 HTML = ROOT / "_build" / "html"
 LIGHTHOUSE = ROOT / "tools" / "lighthouse" / "node_modules" / ".bin" / "lighthouse"
-CHROMIUM_FLAGS = "--headless --no-sandbox --disable-gpu --disable-background-networking --disable-component-update --no-first-run"
+# Headless Chromium as the build machines start it (tests/book/test_pages.py starts it so too).
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"]
 CATEGORIES = ("performance", "accessibility", "best-practices")
 # The issue's targets for every chapter page: scores out of 100, and bytes transferred.
 TARGETS = {"performance": 90, "accessibility": 100, "best-practices": 100}
@@ -43,13 +44,22 @@ def pages() -> list[str]:
     return [p for p in found if p.startswith(("book/", "notebooks/"))]
 
 
+def chromium_path() -> str:
+    """CHROME_PATH if set, else Debian's or Ubuntu's Chromium."""
+    if os.environ.get("CHROME_PATH"):
+        return os.environ["CHROME_PATH"]
+    for candidate in ("/usr/bin/chromium", "/usr/bin/chromium-browser"):
+        if Path(candidate).exists():
+            return candidate
+    raise FileNotFoundError("no Chromium: install Debian's chromium package (apt-get install chromium), as .ci/run does, or set CHROME_PATH")
+
+
 def lighthouse(url: str) -> dict:
     """Lighthouse's JSON report for one URL (mobile, default throttling)."""
-    if not LIGHTHOUSE.exists():
-        raise FileNotFoundError(f"{LIGHTHOUSE} is missing: run `npm ci --prefix tools/lighthouse` (needs Node.js 18+)")
+    build_book.install_node_packages("tools/lighthouse", "Lighthouse runs in Node.js (tools/lighthouse)")
     with tempfile.TemporaryDirectory() as tmp:
         report = Path(tmp) / "report.json"
-        env = {**os.environ, "CHROME_PATH": os.environ.get("CHROME_PATH", "/usr/bin/chromium")}
+        env = {**os.environ, "CHROME_PATH": chromium_path()}
         command = [
             str(LIGHTHOUSE),
             url,
@@ -57,7 +67,7 @@ def lighthouse(url: str) -> dict:
             f"--output-path={report}",
             "--quiet",
             "--form-factor=mobile",
-            f"--chrome-flags={CHROMIUM_FLAGS}",
+            f"--chrome-flags={' '.join(CHROMIUM_ARGS)}",
         ]
         result = subprocess.run(command, env=env, capture_output=True, text=True)
         if result.returncode != 0 or not report.exists():

@@ -9,7 +9,7 @@ cache is cleared and every page is rebuilt. The stamp is written after a
 successful build only.
 
 Sphinx itself skips a build in which no page changed, static files included:
-a change to the book's own assets (book/_static, book/_ext) alone would never
+a change to the book's own assets (book/_static, book/_ext, tools/mathml) alone would never
 reach the site. They are stamped too, and a change rebuilds every page (the
 executed notebooks still come from the cache).
 
@@ -42,8 +42,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 # The math renderer's script and its package versions are assets too (not its node_modules).
-ASSETS = ("book/_static", "book/_ext", "tools/mathml")
 MATH_PACKAGES = "tools/mathml"
+ASSETS = ("book/_static", "book/_ext", MATH_PACKAGES)
 
 
 # Every path below is derived from ROOT when it is used, so that a test that
@@ -122,7 +122,12 @@ def build_assignments() -> bool:
 
 def install_math_packages() -> bool:
     """``npm ci`` in tools/mathml if its packages are missing or older than its lock file; True if run."""
-    folder = ROOT / MATH_PACKAGES
+    return install_node_packages(MATH_PACKAGES, "the book's math is rendered at build time with Node.js (book/_ext/mathml.py)")
+
+
+def install_node_packages(folder_name: str, needed_for: str) -> bool:
+    """``npm ci`` in ``folder_name`` (below ROOT) if its packages are missing or older than its lock file; True if run."""
+    folder = ROOT / folder_name
     # npm writes node_modules/.package-lock.json when it installs.
     installed = folder / "node_modules" / ".package-lock.json"
     if installed.exists() and installed.stat().st_mtime >= (folder / "package-lock.json").stat().st_mtime:
@@ -130,8 +135,7 @@ def install_math_packages() -> bool:
     npm = shutil.which("npm")
     if npm is None:
         raise FileNotFoundError(
-            "npm is missing: the book's math is rendered at build time with Node.js (book/_ext/mathml.py); "
-            "install Node.js 18 or later with npm (https://nodejs.org, or your package manager's nodejs and npm)"
+            f"npm is missing: {needed_for}; install Node.js 18 or later with npm (https://nodejs.org, or your package manager's nodejs and npm)"
         )
     command = [npm, "ci", "--prefix", str(folder), "--no-audit", "--no-fund", "--loglevel=error"]
     print("$", " ".join(command), flush=True)
@@ -177,6 +181,10 @@ def main() -> int:
     command = [str(Path(sys.executable).parent / "jupyter-book"), "build", str(ROOT), "-W", "-n", "--keep-going"]
     if rebuild_all:
         command.append("--all")
+        # Sphinx adds to _static, never removes: files of a dropped extension would stay published.
+        static = build_dir() / "html" / "_static"
+        if static.exists():
+            shutil.rmtree(static)
     print("$", " ".join(command), flush=True)
     start = time.perf_counter()
     result = subprocess.run(command, cwd=ROOT)

@@ -120,7 +120,7 @@ def scan(nb: nbformat.NotebookNode, handed_out: set[str]) -> list[str]:
             continue
         try:
             tokens = [t for t in tokenize.generate_tokens(io.StringIO(cell.source).readline) if t.type not in (tokenize.NL, tokenize.NEWLINE)]
-        except (tokenize.TokenError, SyntaxError, IndentationError) as error:
+        except (tokenize.TokenError, SyntaxError) as error:  # IndentationError is a SyntaxError
             findings.append(f"{where}: not readable as Python ({error})")
             continue
         names = set()
@@ -131,7 +131,7 @@ def scan(nb: nbformat.NotebookNode, handed_out: set[str]) -> list[str]:
                 names.add(tok.string)
             elif tok.string == "grader":
                 follow = [t.string for t in tokens[i + 1 : i + 4]]
-                if follow[:2] != [".", "check"] or follow[2:] != ["("]:
+                if follow != [".", "check", "("]:
                     names.add("grader")
         if names:
             findings.append(f"{where}: uses {', '.join(sorted(names))}")
@@ -205,7 +205,6 @@ def grade_submission(path: Path, assignment: Path, timeout: float = DEFAULT_TIME
         feedback.mkdir(parents=True, exist_ok=True)
         (feedback / f"{path.stem}.txt").write_text(result["report"])
     scores = {q: float(result["scores"].get(q, 0.0)) for q in auto}
-    reasons = []
     unknown = sorted(set(result["scores"]) - set(auto))
     if result["tampered"] or unknown:
         changed = result["tampered"] + [f"a test {q!r} that the assignment does not have was run" for q in unknown]
@@ -220,9 +219,8 @@ def grade_submission(path: Path, assignment: Path, timeout: float = DEFAULT_TIME
             f"review by hand, the code reaches for the grader: {'; '.join(findings)} (otter computed {computed}; rerun with --no-scan once reviewed)",
             seconds,
         )
-    if result["errors"]:
-        reasons.append("cells that raised: " + "; ".join(result["errors"]))
-    return Grade(path.name, "graded", scores, " ".join(reasons), seconds)
+    raised = "cells that raised: " + "; ".join(result["errors"]) if result["errors"] else ""
+    return Grade(path.name, "graded", scores, raised, seconds)
 
 
 def write_csv(grades: list[Grade], assignment: Path, out: Path) -> None:

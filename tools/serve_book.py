@@ -1,4 +1,4 @@
-"""Serve the built book the way a static host does: gzip for text, long cache lifetimes.
+"""Serve the built book the way a static host does: gzip for text, and a cache lifetime.
 
     python tools/serve_book.py [--port 8000] [--root _build/html]
 
@@ -24,13 +24,13 @@ COMPRESSIBLE = {".html", ".css", ".js", ".mjs", ".svg", ".json", ".txt", ".xml",
 
 
 class StaticHostHandler(http.server.SimpleHTTPRequestHandler):
-    """Static files with gzip for text formats and a one-hour cache lifetime (as GitHub Pages)."""
+    """Static files with gzip for text formats and a 10-minute cache lifetime (as GitHub Pages)."""
 
     def log_message(self, *args) -> None:
         pass  # quiet: the audit prints its own table
 
     def end_headers(self) -> None:
-        self.send_header("Cache-Control", "max-age=3600")
+        self.send_header("Cache-Control", "max-age=600")
         super().end_headers()
 
     def send_head(self):

@@ -7,13 +7,57 @@ some questions, and extra cells where you want them.
 
 from __future__ import annotations
 
-import copy
+import re
 from pathlib import Path
 
 import nbformat
 
 ANSWER_TAG = "otter_answer_cell"  # otter's tag for the cells a student fills in
 SOLUTION_TAG = "otter_assign_solution_cell"  # the same cells in the solutions notebook
+DEFINITION = re.compile(r"^(?:def|class) (\w+)\(", re.M)
+
+# One realistic mistake per auto-graded question: the question it breaks, and the code.
+WRONG_ANSWERS = {
+    "03_softmax_regression": {
+        "q1": ("cross_entropy_logits", "def cross_entropy_logits(O, y):\n    return torch.log(torch.exp(O).sum(dim=1)) - O[torch.arange(len(y)), y]"),
+        "q2": (
+            "softmax_regression_grads",
+            "def softmax_regression_grads(X, y, W, b):\n"
+            "    G = torch.softmax(X @ W + b, dim=1) - F.one_hot(y, W.shape[1]).float()\n"
+            "    return X.T @ G, G.sum(dim=0)  # the sum's gradient: the mean's times n",
+        ),
+        "q3": ("logistic_from_softmax", "def logistic_from_softmax(W, b):\n    return W[:, 0] - W[:, 1], b[0] - b[1]"),
+    },
+    "04_loss_functions": {
+        "q1": (
+            "smoothed_cross_entropy",
+            "def smoothed_cross_entropy(logits, target, eps):\n"
+            "    q = (1 - eps) * F.one_hot(target, logits.shape[1]) + eps  # eps, not eps / K\n"
+            "    return -(q * F.log_softmax(logits, dim=1)).sum(dim=1).mean()",
+        ),
+        "q2": (
+            "binary_focal_loss",
+            "def binary_focal_loss(logits, target, alpha, gamma):\n"
+            "    p_t = torch.where(target == 1, torch.sigmoid(logits), 1 - torch.sigmoid(logits))\n"
+            "    return (alpha * (1 - p_t) ** gamma * -torch.log(p_t)).mean()  # alpha for both classes",
+        ),
+        "q3": (
+            "soft_threshold",
+            "def soft_threshold(w, t):\n    return torch.where(w.abs() > t, w, torch.zeros_like(w))  # hard, not soft, thresholding\n\n\n"
+            "def sparse_fit(X, y, lam, lr=0.05, num_steps=300):\n"
+            "    w = torch.zeros(X.shape[1], dtype=X.dtype)\n"
+            "    for _ in range(num_steps):\n"
+            "        w = soft_threshold(w - lr * X.T @ (X @ w - y) / len(y), lr * lam)\n"
+            "    return w",
+        ),
+        "q4": (
+            "huber_loss",
+            "def huber_loss(y_hat, y, delta=1.0):\n"
+            "    r = (y_hat - y).abs()\n"
+            "    return torch.where(r > delta, r, 0.5 * r**2)  # the linear part lacks its delta and offset",
+        ),
+    },
+}
 
 
 def _notebook(assignment: Path, edition: str) -> nbformat.NotebookNode:
@@ -48,7 +92,7 @@ def submission(
     just after that answer cell (``"start"`` puts it before the first cell, ``"end"`` after the last).
     """
     answers, extra_cells = answers or {}, extra_cells or {}
-    nb = copy.deepcopy(student_notebook(assignment))
+    nb = student_notebook(assignment)
     solved = iter(solution_answers(assignment))
     cells = [nbformat.v4.new_code_cell(extra_cells["start"])] if "start" in extra_cells else []
     replaced, placed = set(), set()
@@ -56,11 +100,14 @@ def submission(
         cells.append(cell)
         if cell.cell_type != "code" or ANSWER_TAG not in cell.metadata.get("tags", []):
             continue
-        source = next(solved)
+        source = solution = next(solved)
         for name, code in answers.items():
-            if _defines(source, name):
+            if _defines(solution, name):
                 source = code
                 replaced.add(name)
+        dropped = [name for name in DEFINITION.findall(solution) if not _defines(source, name)]
+        if dropped:
+            raise ValueError(f"the code that replaces an answer cell drops {dropped}, which the cell also defines: define them too")
         cell.source = source
         for name, code in extra_cells.items():
             if _defines(source, name):

@@ -166,7 +166,7 @@ def math_characters(pages: list[str]) -> set[int]:
     for html in pages:
         for formula in MATHML.findall(html):
             points.update(map(ord, html_text.unescape(TAG.sub("", formula))))
-    return points | MATH_ITALIC if points else points
+    return points | MATH_ITALIC
 
 
 def subset_font(font: Path, code_points: set[int], layout_features: tuple[str, ...] = ()) -> None:
@@ -203,7 +203,7 @@ def patch_site(outdir: Path) -> None:
     math_font = outdir / MATH_FONT
     if math_font.is_file():
         # Every feature: a math font's script-size and stretchy forms are reached through them.
-        subset_font(math_font, math_characters(texts) or {ord("x")}, layout_features=("*",))
+        subset_font(math_font, math_characters(texts), layout_features=("*",))
 
 
 def _build_finished(app, exception) -> None:

@@ -119,7 +119,8 @@ def visit_math(translator, node: nodes.math) -> None:
 
 def visit_displaymath(translator, node: nodes.math_block) -> None:
     translator.body.append(translator.starttag(node, "div", CLASS="math notranslate nohighlight"))
-    if node["number"] and not node["nowrap"]:
+    # MyST numbers its unstarred amsmath environments, which are nowrap blocks.
+    if node["number"] and (not node["nowrap"] or "amsmath" in node["classes"]):
         translator.body.append(f'<span class="eqno">({get_node_equation_number(translator, node)})')
         translator.add_permalink_ref(node, _("Link to this equation"))
         translator.body.append("</span>")

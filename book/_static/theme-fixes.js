@@ -23,7 +23,7 @@ document.addEventListener("DOMContentLoaded", () => {
   }
 });
 
-// Search results without raw LaTeX.
+// Search results without formula text.
 //
 // Sphinx's search shows, under each result, a snippet of the page's HTML as text.
 // A formula's text is its MathML's characters without their layout (a fraction's

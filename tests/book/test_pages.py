@@ -18,18 +18,12 @@ from urllib.parse import urldefrag, urljoin, urlparse
 import nbformat
 import pytest
 
+from tools import audit
+
 ROOT = Path(__file__).resolve().parents[2]
 HTML = ROOT / "_build" / "html"
 SCREENSHOTS = ROOT / "_build" / "screenshots"
 CHAPTERS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"]
-
-
-def chromium_path() -> str:
-    for candidate in ("/usr/bin/chromium", "/usr/bin/chromium-browser"):
-        if Path(candidate).exists():
-            return candidate
-    pytest.fail("no Chromium: install Debian's chromium package (apt-get install chromium), as .ci/run does")
 
 
 @pytest.fixture(scope="module")
@@ -37,7 +31,7 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(executable_path=audit.chromium_path(), args=audit.CHROMIUM_ARGS)
         yield browser
         browser.close()
 
@@ -330,14 +324,15 @@ def test_no_page_is_wider_than_a_phone(site, browser):
     assert wide == {}, f"pages wider than a phone (scroll width, elements past the edge): {wide}"
 
 
-def test_search_results_show_no_latex(site, browser):
-    # Chapter 3's snippets would quote formulas as LaTeX source (book/_static/theme-fixes.js).
+def test_search_results_show_no_formula_text(site, browser):
+    # Chapter 3's snippets would quote its formulas' MathML characters without their layout
+    # ("𝐨=𝐱𝐖+𝐛"); book/_static/theme-fixes.js puts "…" in their place.
     page = browser.new_page()
     page.goto(urljoin(site, "search.html?q=softmax+logits"), wait_until="load")
     page.wait_for_selector("#search-results li p.context", timeout=30_000)
     snippets = page.locator("#search-results li p.context").all_inner_texts()
     assert snippets, "the search found nothing"
-    assert not [s for s in snippets if re.search(r"\\\(|\\\[|\\mathbf|\\hat", s)], snippets
+    assert not [s for s in snippets if re.search(r"\\\(|\\\[|\\mathbf|\\hat|[\U0001D400-\U0001D7FF∂∑σ]", s)], snippets
 
 
 def test_nothing_stale_is_published():
@@ -347,6 +342,7 @@ def test_nothing_stale_is_published():
     assert unused == [], f"{len(unused)} figures no page shows"
     reports = [p.name for p in (HTML / "reports").rglob("*") if p.is_file()]
     assert reports == [], "execution reports of an earlier failed build"
+    assert not (HTML / "_static" / "mathjax").exists(), "MathJax, which no page loads since the math is MathML"
 
 
 def test_the_math_font_has_every_character_of_the_math(load_source):
