@@ -10,7 +10,7 @@ BIN := $(VENV)/bin
 COURSEKIT_MIRRORS ?= $(if $(wildcard ../shared/datasets),$(abspath ../shared/datasets))
 export COURSEKIT_MIRRORS
 
-.PHONY: help venv data book test audit lint unit-tests notebook-tests book-tests student assignments grade bench bench-margins portability lock clean
+.PHONY: help venv data book test audit lint unit-tests notebook-tests book-tests student assignments grade bench bench-margins portability matrix lock clean
 
 help:
 	@echo "make book     set up, execute every chapter and build the HTML book (_build/html)"
@@ -21,6 +21,7 @@ help:
 	@echo "make bench    time the data loaders, train_ch3, every chapter (3 runs each; records the chapters' medians) and d2l against coursekit.d2l"
 	@echo "make bench-margins  every trained-model threshold over 5 seeds, generic kernels, 1 thread (about 30 min)"
 	@echo "make portability    execute every chapter under 3 CPU kernel sets x 1 and 2 threads"
+	@echo "make matrix   unit tests and chapters on the oldest admitted versions, the newest, and Colab's kind (ENVS=oldest for one)"
 	@echo "make audit    Lighthouse (mobile) on every page of the built book, against its targets (quiet machine)"
 	@echo "make lint     ruff over the code (make test runs it first)"
 	@echo "make lock     regenerate requirements.txt from requirements.in (keeps the versions pinned there)"
@@ -91,6 +92,10 @@ bench-margins: data
 
 portability: data
 	$(BIN)/python tools/portability.py
+
+# Environments other than the lock's, each cached under ~/.cache/coursekit-matrix (tools/matrix.py).
+matrix: data
+	$(BIN)/python tools/matrix.py $(ENVS)
 
 # requirements.txt is generated: edit requirements.in, then run this. uv keeps every version
 # already pinned in requirements.txt unless requirements.in asks for another (to move one

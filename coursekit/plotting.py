@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import matplotlib
 import numpy as np
 import torch
 from matplotlib import pyplot as plt
@@ -414,6 +415,11 @@ class Animator:
         to open it in a window; afterwards ``plt.savefig`` and ``plt.gcf()`` see
         it too. (With a backend that has no windows, such as Agg, pyplot warns.)
         """
+        if self._fig.canvas.manager is None and matplotlib.__version_info__[:2] < (3, 11):
+            # Before 3.11 pyplot adopts no figure it did not create: lend this one a pyplot canvas.
+            canvas = plt.figure(figsize=self._fig.get_size_inches()).canvas
+            canvas.figure = self._fig
+            self._fig.set_canvas(canvas)
         plt.figure(self.fig)
         plt.show()
         return self._fig

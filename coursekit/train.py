@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 
 import torch
@@ -393,7 +394,11 @@ def fit(
         # What was trained is not lost with the run: a plotting failure after an
         # hour of training, say, still leaves the trained net and its History.
         error.history = history  # type: ignore[attr-defined]
-        error.add_note(f"the History of the {len(history)} record(s) made before the error is in this exception's .history")
+        note = f"the History of the {len(history)} record(s) made before the error is in this exception's .history"
+        if sys.version_info >= (3, 11):
+            error.add_note(note)
+        else:  # Python 3.10 has no add_note; the note is kept where 3.11 keeps it, though 3.10 does not print it
+            error.__notes__ = [*getattr(error, "__notes__", []), note]  # type: ignore[attr-defined]
         raise
     return history
 

@@ -17,13 +17,17 @@ Two kinds of tests:
 
 from __future__ import annotations
 
+import dataclasses
 import functools
+import hashlib
 import itertools
 import json
 import math
 import os
+import shutil
 import subprocess
 import sys
+import urllib.error
 import urllib.request
 import warnings
 from contextlib import contextmanager
@@ -37,7 +41,7 @@ from torch import nn
 
 import coursekit
 from coursekit import d2l as ck
-from coursekit.data import DataUnavailableError
+from coursekit.data import DATASETS, FASHION_MNIST, MNIST, DataUnavailableError
 
 REPO = Path(__file__).resolve().parents[1]
 SCRIPTS = REPO / "tests" / "d2l_scripts"
@@ -104,8 +108,9 @@ def test_importing_coursekit_d2l_does_nothing(tmp_path):
     """``import coursekit`` leaves coursekit.d2l out; importing coursekit.d2l sets no seed, no rcParams, writes nothing."""
     script = """
 import os, random, sys
-import matplotlib, numpy as np, torch
+import matplotlib, numpy as np, torch, torchvision
 rc = dict(matplotlib.rcParams)
+download = torchvision.datasets.MNIST.download
 state = (random.getstate(), np.random.get_state()[1].tolist(), torch.get_rng_state().tolist())
 import coursekit
 assert "coursekit.d2l" not in sys.modules, "import coursekit imported coursekit.d2l"
@@ -115,6 +120,7 @@ assert dict(matplotlib.rcParams) == rc, "rcParams changed"
 assert (random.getstate(), np.random.get_state()[1].tolist(), torch.get_rng_state().tolist()) == state, "a seed was set"
 assert os.listdir(".") == [], "files were written"
 assert "d2l" not in sys.modules and "d2l.torch" not in sys.modules, "install() ran on import"
+assert torchvision.datasets.MNIST.download is download, "torchvision's MNIST.download was wrapped on import"
 print("nothing happened")
 """
     env = {**os.environ, "COURSEKIT_DATA": str(tmp_path / "data")}
@@ -413,6 +419,9 @@ def test_prepare_torchvision_root_copies_verified_files(tiny, tmp_path, monkeypa
     ck.prepare_torchvision_root(root, datasets=("tiny",))
     assert (raw / "t10k-labels-idx1-ubyte").read_bytes() == tiny.files["t10k-labels-idx1-ubyte"]
     assert ck.prepare_torchvision_root(datasets=("tiny",)) == str(tmp_path / "coursekit-data")
+    monkeypatch.setenv("COURSEKIT_DATA", str(tmp_path / "empty"))
+    monkeypatch.delenv("COURSEKIT_MIRRORS")
+    assert ck.prepare_torchvision_root(root, datasets=("tiny",)) == str(root)  # verified files in root need no source
 
 
 def test_prepare_torchvision_root_says_how_to_get_the_data(tiny, tmp_path, monkeypatch):
@@ -437,6 +446,117 @@ def test_torchvision_finds_the_files_offline(real_mirror, tmp_path, monkeypatch)
     test = torchvision.datasets.FashionMNIST(root="../data", train=False, download=True)
     assert (len(train), len(test)) == (60000, 10000)
     assert torch.equal(test.targets, coursekit.load_data_fashion_mnist(10)[1].dataset.targets)
+
+
+@pytest.fixture
+def installed(monkeypatch):
+    """``coursekit.d2l.install()`` in this process, undone afterwards; gives torchvision's own ``MNIST.download``."""
+    from torchvision import datasets as tv
+
+    saved = {name: sys.modules.pop(name) for name in ("d2l", "d2l.torch") if name in sys.modules}  # the real d2l, if a test imported it
+    monkeypatch.setattr(tv.MNIST, "download", tv.MNIST.download)  # restored at the end
+    original = tv.MNIST.download
+    ck.install()
+    yield original
+    for name in ("d2l", "d2l.torch"):
+        sys.modules.pop(name, None)
+    sys.modules.update(saved)
+
+
+@pytest.fixture
+def torchvision_downloads(monkeypatch) -> list[str]:
+    """Every URL that torchvision's MNIST classes (or anything through urllib) try to open; each attempt fails at once."""
+    from torchvision.datasets import mnist
+
+    urls = []
+
+    def torchvision_download(url, *args, **kwargs):
+        urls.append(url)
+        raise urllib.error.URLError("no network in tests")  # torchvision then tries its next mirror, then gives up
+
+    def urlopen(url, *args, **kwargs):
+        urls.append(getattr(url, "full_url", url))
+        raise urllib.error.URLError(ConnectionRefusedError("no network in tests"))
+
+    monkeypatch.setattr(mnist, "download_and_extract_archive", torchvision_download)
+    monkeypatch.setattr(urllib.request, "urlopen", urlopen)
+    return urls
+
+
+def test_install_makes_torchvision_take_coursekits_files(installed, tiny, torchvision_downloads, tmp_path, monkeypatch):
+    """After install(), MNIST and FashionMNIST with download=True get coursekit's verified files; their subclasses stay torchvision's.
+
+    The tiny data set stands in for both (it has their file names), from a mirror.
+    """
+    from torchvision import datasets as tv
+
+    ck.install()  # a second time: nothing more
+    assert tv.MNIST.download.__wrapped__ is installed  # torchvision's own, wrapped once
+    for spec in (FASHION_MNIST, MNIST):
+        monkeypatch.setitem(DATASETS, spec.name, dataclasses.replace(tiny.spec, name=spec.name, folder=spec.folder))
+        shutil.copytree(tiny.mirror / "tiny", tiny.mirror / spec.name)
+    monkeypatch.setenv("COURSEKIT_MIRRORS", str(tiny.mirror))
+    monkeypatch.setenv("COURSEKIT_DATA", str(tmp_path / "coursekit-data"))
+    (tmp_path / "work").mkdir()
+    monkeypatch.chdir(tmp_path / "work")
+    for cls in (tv.FashionMNIST, tv.MNIST):
+        test = cls(root="../data", train=False, download=True)
+        assert test.targets.tolist() == [3, 1, 4, 1]
+        raw = tmp_path / "data" / cls.__name__ / "raw"
+        assert {p.name: p.read_bytes() for p in raw.iterdir()} == tiny.files
+    assert torchvision_downloads == []
+    with pytest.raises(RuntimeError, match="Error downloading"):
+        tv.KMNIST(root="../kmnist", download=True)  # other files: torchvision's own download, which fails here
+    assert torchvision_downloads and all("kmnist" in url for url in torchvision_downloads)
+    created = sorted(p.relative_to(tmp_path / "kmnist").as_posix() for p in (tmp_path / "kmnist").rglob("*"))
+    assert created == ["KMNIST", "KMNIST/raw"], created  # coursekit put nothing there
+
+
+def test_torchvision_download_without_a_source_raises_coursekits_error(installed, tiny, torchvision_downloads, tmp_path, monkeypatch):
+    """No verified copy anywhere: coursekit's error, which says what to do; torchvision never tries its mirrors."""
+    from torchvision import datasets as tv
+
+    monkeypatch.setitem(DATASETS, "fashion-mnist", dataclasses.replace(tiny.spec, name="fashion-mnist", folder="FashionMNIST"))
+    monkeypatch.setenv("COURSEKIT_DATA", str(tmp_path / "empty"))
+    with pytest.raises(DataUnavailableError, match="COURSEKIT_MIRRORS"):
+        tv.FashionMNIST(root=tmp_path / "data", download=True)
+    assert all(url.startswith(tiny.spec.upstream[0]) for url in torchvision_downloads)  # only coursekit's last source, refused
+
+
+# A d2l section 3.5 script that builds torchvision's data sets itself, as the book writes it.
+BOOK_DATA_SCRIPT = """\
+import torchvision
+from torchvision import transforms
+from d2l import torch as d2l
+
+trans = transforms.ToTensor()
+mnist_train = torchvision.datasets.FashionMNIST(
+    root="../data", train=True, transform=trans, download=True)
+mnist_test = torchvision.datasets.FashionMNIST(
+    root="../data", train=False, transform=trans, download=True)
+X, y = mnist_train[0]
+mnist = torchvision.datasets.MNIST(root="data", train=False, download=True)
+image, label = mnist[0]
+print(len(mnist_train), len(mnist_test), tuple(X.shape), d2l.get_fashion_mnist_labels([y]), len(mnist), label)
+"""
+
+
+def test_d2l_code_that_builds_torchvision_datasets_runs_offline(real_mirror, tmp_path):
+    """``python -m coursekit.d2l``: the script unchanged, every web access refused; torchvision finds exactly the verified files."""
+    (tmp_path / "work").mkdir()
+    script = tmp_path / "work" / "chapter.py"
+    script.write_text(BOOK_DATA_SCRIPT)
+    no_web = {name: "http://127.0.0.1:9" for name in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY")}  # a closed port
+    env = {name: value for name, value in os.environ.items() if name.lower() != "no_proxy"}
+    env |= {**no_web, "COURSEKIT_MIRRORS": str(real_mirror), "COURSEKIT_DATA": str(tmp_path / "coursekit-data")}
+    out = subprocess.run(
+        [sys.executable, "-m", "coursekit.d2l", str(script)], cwd=script.parent, env=env, capture_output=True, text=True, timeout=300
+    )
+    assert out.returncode == 0 and out.stderr == "", out.stderr
+    assert out.stdout.splitlines()[-1] == "60000 10000 (1, 28, 28) ['ankle boot'] 10000 7"
+    for root, spec in ((tmp_path / "data", FASHION_MNIST), (tmp_path / "work" / "data", MNIST)):
+        raw = root / spec.folder / "raw"
+        assert {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in raw.iterdir()} == dict(spec.sha256)
 
 
 @pytest.fixture

@@ -22,18 +22,11 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
-def wheel_site(tmp_path_factory) -> Path:
-    """coursekit built as a wheel and installed into a folder of its own."""
+def wheel_site(tmp_path_factory, load_source) -> Path:
+    """coursekit built as a wheel, the way the book publishes it, and installed into a folder of its own."""
     out = tmp_path_factory.mktemp("wheel")
+    wheel = load_source("book/_ext/coursekit_wheel.py").build_wheel(ROOT, out / "dist")
     pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "--no-input", "--quiet"]
-    # The build sees a copy of what it packs: building in place would leave build/ and
-    # *.egg-info in the checkout.
-    source = out / "source"
-    shutil.copytree(ROOT / "coursekit", source / "coursekit", ignore=shutil.ignore_patterns("__pycache__"))
-    for name in ("pyproject.toml", "README.md"):
-        shutil.copy(ROOT / name, source)
-    subprocess.run(pip + ["wheel", "--no-deps", "--no-build-isolation", "-w", str(out / "dist"), str(source)], check=True)
-    (wheel,) = (out / "dist").glob("coursekit-*.whl")
     subprocess.run(pip + ["install", "--no-deps", "--target", str(out / "site"), str(wheel)], check=True)
     return out / "site"
 

@@ -164,3 +164,11 @@ def test_first_code_cell_installs_coursekit_outside_the_repository(nb, load_sour
     # (tests/book/test_outside_repository.py runs it in an environment without coursekit).
     first = _code_cells(nb)[0]
     assert first.source == load_source("book/_ext/coursekit_wheel.py").INSTALL_CELL, "the first code cell must be coursekit_wheel.INSTALL_CELL"
+
+
+def test_install_cell_installs_the_distribution_named_in_pyproject(load_source):
+    # "coursekit" on the package index is another project: the cell must ask for ours.
+    (name,) = re.findall(r'^name = "([^"]+)"', (NOTEBOOKS[0].parents[1] / "pyproject.toml").read_text(), re.M)
+    cell = load_source("book/_ext/coursekit_wheel.py").INSTALL_CELL
+    assert name != "coursekit"
+    assert re.findall(r'requirement = "([\w-]+)\[notebook\]"', cell) == [name]

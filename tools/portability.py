@@ -34,9 +34,9 @@ CAPABILITIES = ("native", "avx2", "default")
 THREADS = (1, 2)
 
 
-def environment(capability: str, threads: int) -> dict[str, str]:
-    """This process's environment with the kernel set and thread count of one configuration."""
-    env = {k: v for k, v in os.environ.items() if k != "ATEN_CPU_CAPABILITY"}
+def environment(capability: str, threads: int, base: dict[str, str] | None = None) -> dict[str, str]:
+    """``base`` (default: this process's environment) with the kernel set and thread count of one configuration."""
+    env = {k: v for k, v in (os.environ if base is None else base).items() if k != "ATEN_CPU_CAPABILITY"}
     if capability != "native":
         env["ATEN_CPU_CAPABILITY"] = capability
     # OpenMP and MKL read these when torch is imported; the probe cell also calls torch.set_num_threads.

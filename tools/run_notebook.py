@@ -141,10 +141,16 @@ def main() -> int:
     parser.add_argument("notebooks", nargs="+", type=Path)
     parser.add_argument("--timeout", type=int, default=600, help="seconds per cell")
     parser.add_argument("--slowest", type=int, default=5, help="how many of the slowest cells to list")
+    parser.add_argument("--json", type=Path, help="also write {notebook stem: {passed, seconds, problems}} to this file")
+    parser.add_argument("--threads", type=int, help="torch.set_num_threads before the first cell")
     args = parser.parse_args()
     failed = False
+    report = {}
     for path in args.notebooks:
-        run = execute(path, args.timeout)
+        run = execute(path, args.timeout, threads=args.threads)
+        report[path.stem] = {"passed": run.passed, "seconds": round(run.seconds, 1), "problems": run.problems, "probe": run.probe}
+        if args.json:
+            args.json.write_text(json.dumps(report, indent=1) + "\n")
         print(f"{path}: {run.seconds:.1f} s in a fresh kernel ({run.probe.get('capability')}, {run.probe.get('threads')} threads)")
         for dt, i, first in run.timings[: args.slowest]:
             print(f"    {dt:6.1f} s  cell {i}: {first[:70]}")

@@ -5,12 +5,13 @@ notebook downloaded from the book) from the URL in ``COURSEKIT_WHEEL``, an
 environment variable that defaults to this wheel's address on the published
 site. This extension, after each HTML build:
 
-- builds the wheel from the checkout into ``_static/wheels/`` (offline: setuptools
-  and wheel come from requirements.txt, so no build isolation);
+- builds the wheel from the checkout into ``_static/wheels/`` (offline: build,
+  setuptools and wheel come from requirements.txt, so no build isolation);
 - when ``html.baseurl`` is set in _config.yml (the address the book is published
   at), writes the wheel's full URL as that default into the notebooks the
   download button serves (``_sources/**/*.ipynb``). Without it, the downloaded
-  notebook asks for ``COURSEKIT_WHEEL``.
+  notebook installs coursekit from the package index, under the distribution
+  name in pyproject.toml.
 """
 
 from __future__ import annotations
@@ -27,16 +28,18 @@ WHEELS = Path("_static") / "wheels"
 # installs into the kernel's own environment, which is what Colab and Jupyter need.
 INSTALL_CELL = """\
 # coursekit, the course's helper package, comes with the course's repository. Anywhere
-# else (Colab, a notebook downloaded from the book) this cell installs it first.
+# else (Colab, a notebook downloaded from the book) this cell installs it first. It
+# keeps the torch, numpy and matplotlib already installed when they are recent enough.
 import importlib.util
 import os
 
 COURSEKIT_WHEEL = os.environ.get("COURSEKIT_WHEEL", "")
 if importlib.util.find_spec("coursekit") is None:
-    if not COURSEKIT_WHEEL:
-        raise RuntimeError("coursekit is missing: download this notebook from the book's website, "
-                           "or set COURSEKIT_WHEEL to the URL of coursekit's wheel")
-    %pip install --quiet "coursekit[notebook] @ {COURSEKIT_WHEEL}"
+    # The book's own wheel when the page gives one, else the package index.
+    requirement = "coursekit-classification[notebook]"
+    if COURSEKIT_WHEEL:
+        requirement += f" @ {COURSEKIT_WHEEL}"
+    %pip install --quiet "{requirement}"
     importlib.invalidate_caches()
     if importlib.util.find_spec("coursekit") is None:  # %pip reports a failure but does not raise
         raise RuntimeError("installing coursekit failed: see pip's messages above")"""
@@ -48,6 +51,13 @@ PACKAGE_FILES = ("pyproject.toml", "README.md", "coursekit")
 
 def build_wheel(root: Path, out: Path) -> Path:
     """Build coursekit's wheel from ``root`` into ``out`` (emptied first); returns its path."""
+    (wheel,) = build(root, out, "--wheel")
+    return wheel
+
+
+def build(root: Path, out: Path, *formats: str) -> list[Path]:
+    """Build coursekit from ``root`` into ``out`` (emptied first) with ``python -m build`` and ``formats``
+    (``--wheel``, ``--sdist``; none: both), as the release does; returns the files built."""
     shutil.rmtree(out, ignore_errors=True)
     out.mkdir(parents=True)
     with tempfile.TemporaryDirectory() as tmp:
@@ -58,24 +68,12 @@ def build_wheel(root: Path, out: Path) -> Path:
                 shutil.copytree(source, Path(tmp) / name, ignore=shutil.ignore_patterns("__pycache__"))
             else:
                 shutil.copy2(source, Path(tmp) / name)
-        command = [
-            sys.executable,
-            "-m",
-            "pip",
-            "wheel",
-            "--quiet",
-            "--no-deps",
-            "--no-build-isolation",
-            "--disable-pip-version-check",
-            "--wheel-dir",
-            str(out),
-            tmp,
-        ]
+        # The release's own builder (.github/workflows/release.yml), without network.
+        command = [sys.executable, "-m", "build", *formats, "--no-isolation", "--outdir", str(out), tmp]
         result = subprocess.run(command, capture_output=True, text=True)
         if result.returncode != 0:
-            raise RuntimeError(f"building coursekit's wheel failed:\n{result.stdout}{result.stderr}")
-    (wheel,) = out.glob("coursekit-*.whl")
-    return wheel
+            raise RuntimeError(f"building coursekit failed:\n{result.stdout}{result.stderr}")
+    return sorted(out.iterdir())
 
 
 def set_default_url(notebook: Path, url: str) -> bool:

@@ -9,10 +9,13 @@ selection, weight decay and dropout. The functions return d2l's values and
 types (``train_ch3`` returns ``None``, ``accuracy`` counts a regression's
 outputs as about 0), and they are coursekit's underneath: its verified offline
 data, its training loop and its Animator. The book's page "coursekit and d2l"
-lists every difference from d2l and from coursekit proper.
+lists every difference from d2l and from coursekit proper. With
+:func:`install` (and so with ``python -m coursekit.d2l``), code that builds
+``torchvision.datasets.FashionMNIST`` or ``MNIST`` itself with
+``download=True`` gets coursekit's verified files instead of the web.
 
 Importing it does nothing else (no downloads, no seeds, no matplotlib
-settings); ``import coursekit`` does not import it.
+settings, no change to torchvision); ``import coursekit`` does not import it.
 """
 
 from __future__ import annotations
@@ -58,11 +61,20 @@ def install() -> None:
 
     The real d2l package, if installed, is not touched on disk; this process
     just imports ``coursekit.d2l`` under the names ``d2l`` and ``d2l.torch``.
+    It also makes ``torchvision.datasets.FashionMNIST`` and ``MNIST`` (those
+    two classes, not their subclasses) with ``download=True`` copy
+    coursekit's verified files into ``<root>/<class name>/raw`` (see
+    :func:`prepare_torchvision_root`) instead of downloading, so that d2l's
+    code that builds them runs offline. Calling it again changes nothing.
     ``python -m coursekit.d2l script.py`` does this, then runs the script.
 
     Raises:
         RuntimeError: d2l was already imported in this process; restart the
             kernel and call ``install()`` before anything imports d2l.
+
+    Later, building ``FashionMNIST`` or ``MNIST`` with ``download=True``
+    raises coursekit's ``DataUnavailableError`` (which says how to provide
+    the files) where coursekit has no verified copy and no source of one.
 
     Used in: running d2l's chapter code unchanged.
     """
@@ -80,3 +92,4 @@ def install() -> None:
     package.__path__ = []  # a package, so that `import d2l.torch` works too
     sys.modules["d2l"] = package
     sys.modules["d2l.torch"] = this
+    data._serve_torchvision_downloads()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import tempfile
@@ -55,7 +56,9 @@ def prepare_torchvision_root(root: str | Path | None = None, datasets: tuple[str
             root=d2l.prepare_torchvision_root("../data"), train=True, transform=trans, download=True)
 
     Without ``root``, coursekit's data directory is returned, which already
-    has torchvision's layout: nothing is copied.
+    has torchvision's layout: nothing is copied. Files already under ``root``
+    that pass the sha256 check are kept, and then coursekit's data directory
+    is not needed.
 
     Args:
         root: the folder the code passes as ``root=`` (relative to the
@@ -78,15 +81,46 @@ def prepare_torchvision_root(root: str | Path | None = None, datasets: tuple[str
     target_root = Path(root) if root is not None else source_root
     for name in datasets:
         spec = ck_data.DATASETS[name]
-        source = ck_data.ensure_dataset(name, source_root)
         target = ck_data.raw_folder(spec, target_root)
+        todo = [filename for filename, sha256 in spec.sha256.items() if not ck_data.verify_file(target / filename, sha256)]
+        if not todo:
+            continue
+        source = ck_data.ensure_dataset(name, source_root)
         if target.resolve() == source.resolve():
             continue
         target.mkdir(parents=True, exist_ok=True)
-        for filename, sha256 in spec.sha256.items():
-            if not ck_data.verify_file(target / filename, sha256):
-                _copy_atomically(source / filename, target / filename)
+        for filename in todo:
+            _copy_atomically(source / filename, target / filename)
     return str(target_root)
+
+
+def _serve_torchvision_downloads() -> None:
+    """Make ``torchvision.datasets.MNIST`` and ``FashionMNIST``'s ``download=True`` take coursekit's verified files.
+
+    d2l's code builds these data sets itself (``FashionMNIST(root="../data",
+    download=True)``), which downloads from the web. Wrapped here, their
+    ``download`` first fills ``<root>/<class name>/raw`` through
+    :func:`prepare_torchvision_root` (coursekit's data directory, mirrors,
+    system package; an error that says how to provide the files if none has
+    them); torchvision's own method then finds the files and downloads
+    nothing. Subclasses (``KMNIST``, ``EMNIST``, ``QMNIST``, a reader's own)
+    stay torchvision's: their files are other ones. Call it once per process
+    (``install()`` does: a second ``install()`` returns at once).
+
+    Used in: :func:`coursekit.d2l.install`, for d2l section 3.5's code run unchanged.
+    """
+    from torchvision.datasets import MNIST, FashionMNIST
+
+    download = MNIST.download
+    names = {MNIST: "mnist", FashionMNIST: "fashion-mnist"}  # the classes whose files coursekit holds
+
+    @functools.wraps(download)
+    def download_from_coursekit(self: MNIST) -> None:
+        if (name := names.get(type(self))) is not None:
+            prepare_torchvision_root(self.root, (name,))
+        download(self)
+
+    MNIST.download = download_from_coursekit  # type: ignore[method-assign]
 
 
 def _copy_atomically(source: Path, dest: Path) -> None:

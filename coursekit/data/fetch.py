@@ -121,8 +121,11 @@ def verify_file(path: Path, expected_sha256: str) -> bool:
     """
     if not path.is_file():
         return False
+    digest = hashlib.sha256()  # hashlib.file_digest would do this, from Python 3.11 only
     with open(path, "rb") as stream:
-        return hashlib.file_digest(stream, "sha256").hexdigest() == expected_sha256
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest() == expected_sha256
 
 
 def _stat(spec: DatasetSpec, folder: Path) -> tuple | None:
