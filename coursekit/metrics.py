@@ -82,11 +82,40 @@ def accuracy(y_hat: torch.Tensor, y: torch.Tensor) -> float:
 
     Divide by ``len(y)`` for the fraction correct.
 
+    Raises:
+        ValueError: what it cannot rank or compare: a 0-d tensor, scores of
+            more than two dimensions, NaN or infinite scores, one float score
+            per example, or shapes that do not match.
+
     Used in: chapter 3; coursekit's training and evaluation loops.
     """
+    if y_hat.dim() == 0 or y.dim() == 0:
+        raise ValueError(
+            f"accuracy: got a 0-d tensor (y_hat of shape {tuple(y_hat.shape)}, y of shape {tuple(y.shape)}), "
+            "one number instead of a batch; for a single example add the batch dimension: y_hat[None], y[None]"
+        )
+    if y_hat.dim() > 2:
+        # The arg-max over dim 1 would be compared position by position and the count
+        # divided by the batch size: an "accuracy" above 1.
+        raise ValueError(
+            f"accuracy: y_hat has shape {tuple(y_hat.shape)}, which it cannot rank: pass scores of shape "
+            "(batch, num_classes) or class indices of shape (batch,). For a prediction per position "
+            "(a sequence, an image), move the classes last and flatten the rest into the batch: "
+            "y_hat.movedim(1, -1).reshape(-1, num_classes) and y.reshape(-1)"
+        )
     if y_hat.shape[0] != y.shape[0]:
         raise ValueError(
             f"accuracy: y_hat holds {y_hat.shape[0]} predictions but y holds {y.shape[0]} labels; pass the predictions and labels of the same batch"
+        )
+    if y_hat.is_floating_point() and not bool(torch.isfinite(y_hat).all()):
+        # The arg-max ranks a NaN above every number: an all-NaN model would be counted right
+        # on every example of class 0.
+        bad = int((~torch.isfinite(y_hat)).sum())
+        raise ValueError(
+            f"accuracy: y_hat holds {bad} non-finite score{'s' if bad > 1 else ''} (NaN or inf) of {y_hat.numel()}, "
+            "which cannot be ranked: the model's outputs are not finite. Check that the inputs are scaled "
+            "(for example to [0, 1]) and that training did not diverge (a learning rate too large); "
+            "torch.isfinite(y_hat) shows where they are"
         )
     predictions = _predicted_classes(y_hat)
     if predictions.is_floating_point():
@@ -182,6 +211,10 @@ def evaluate(
 
     Returns:
         ``Evaluation(loss, accuracy)``, a named tuple: ``loss, acc = evaluate(...)``.
+
+    Raises:
+        ValueError: scores :func:`accuracy` cannot rank (NaN or infinite ones,
+            or of more than two dimensions), or ``data_iter`` yielded nothing.
 
     Used in: chapter 5; chapter 3 through :func:`evaluate_accuracy` and :func:`evaluate_loss`.
     """

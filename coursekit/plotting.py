@@ -336,8 +336,14 @@ class Animator:
         """Add one point to each line (``y`` holds one value per line; ``None`` skips a line).
 
         Numbers may be Python numbers or tensors (a 0-d tensor, or a 1-d one with one value per line).
+        An ``x`` of None raises TypeError: every point needs its x.
         """
         ys, xs = _values(y), _values(x)
+        if xs and all(a is None for a in xs):  # None skips a line in y; a point without any x is a mistake
+            raise TypeError(
+                f"Animator.add(x, y): x is {x!r}; pass the point's x-coordinate (a number such as the epoch, or one per line) "
+                "and in y one value per line (None to skip a line)"
+            )
         if len(xs) == 1:
             xs = xs * len(ys)  # one x for every line
         if len(xs) != len(ys):
@@ -359,7 +365,8 @@ class Animator:
         if self.mode == "text":
             names = self.legend or [f"y{i}" for i in range(len(ys))]
             values = ", ".join(f"{name} {v:.4f}" for name, v in zip(names, ys, strict=True) if v is not None)
-            print(f"{self.xlabel or 'x'} {xs[0]:g}: {values}", flush=True)
+            x_shown = next(a for a in xs if a is not None)
+            print(f"{self.xlabel or 'x'} {x_shown:g}: {values}", flush=True)
         self._pending = self._stale = True
         if time.perf_counter() - self._last_draw >= self.min_interval:
             self.flush()

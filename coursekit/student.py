@@ -5,7 +5,8 @@
 Removed from each notebook:
 
 * markdown cells holding a ``{solution}`` directive (sphinx-exercise);
-* gated solutions: every cell from a ``{solution-start}`` cell to its ``{solution-end}`` cell;
+* gated solutions: every cell from a ``{solution-start}`` cell to its ``{solution-end}`` cell
+  (text before the ``{solution-start}`` in its cell, such as the exercise, stays);
 * any cell tagged ``solution``, such as the check cells that verify an exercise's answer.
 
 Exercises, the chapter's own check cells (they verify what the chapter shows,
@@ -16,6 +17,7 @@ top to bottom. Outputs are cleared.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import re
@@ -51,12 +53,17 @@ def student_edition(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     inside_gate = False
     for index, cell in enumerate(nb.cells):
         source = cell.source if isinstance(cell.source, str) else "".join(cell.source)
-        if cell.cell_type == "markdown" and _GATE_START.search(source):
+        gate = _GATE_START.search(source) if cell.cell_type == "markdown" else None
+        if gate:
             if inside_gate:
                 raise ValueError(f"cell {index}: a {{solution-start}} inside another gated solution")
             inside_gate = True
-            continue
-        if inside_gate:
+            # The exercise may share the cell: keep what comes before the solution's fence.
+            source = source[: gate.start(1)].rstrip()
+            if not source:
+                continue
+            cell = nbformat.from_dict({**cell, "source": source})
+        elif inside_gate:
             if cell.cell_type == "markdown" and _GATE_END.search(source):
                 inside_gate = False
             continue
@@ -122,9 +129,15 @@ def write_student_edition(path: str | Path, out_dir: str | Path) -> Path:
         raise ValueError(f"{target} is the chapter itself (or a link to it); choose another output folder")
     out_dir.mkdir(parents=True, exist_ok=True)
     # A new file renamed into place: writing into an existing one would also change every hard link to it.
-    with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=out_dir, suffix=".part", delete=False) as out:
-        nbformat.write(edition, out)
-    os.replace(out.name, target)
+    out = tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=out_dir, suffix=".part", delete=False)
+    try:
+        with out:
+            nbformat.write(edition, out)
+        os.replace(out.name, target)
+    except BaseException:  # a full disk, Ctrl-C: no half-written file is left behind; the error goes on
+        with contextlib.suppress(OSError):
+            os.remove(out.name)
+        raise
     return target
 
 
@@ -134,7 +147,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("notebooks", nargs="+", type=Path, help="chapter notebooks")
     parser.add_argument("-o", "--out", type=Path, required=True, help="folder for the student editions")
     args = parser.parse_args(argv)
-    for path in args.notebooks:  # every input checked before anything is written
+    for index, path in enumerate(args.notebooks):  # every input checked before anything is written
         try:
             student_edition(_read_notebook(path))
         except ValueError as error:
@@ -143,6 +156,11 @@ def main(argv: list[str] | None = None) -> int:
         target = args.out / path.name
         if clash := next((p for p in args.notebooks if _same_file(target, p)), None):
             print(f"{parser.prog}: {target} is the same file as the input {clash} (a link); choose another output folder", file=sys.stderr)
+            return 2
+        # casefold: the handout folder may be unpacked where X.ipynb and x.ipynb are one file (Windows, macOS).
+        twin = next((p for p in args.notebooks[:index] if p.name.casefold() == path.name.casefold() and not _same_file(p, path)), None)
+        if twin is not None:
+            print(f"{parser.prog}: {twin} and {path} would both be written to {target}; rename one or use two output folders", file=sys.stderr)
             return 2
     for path in args.notebooks:
         try:

@@ -122,6 +122,24 @@ def _check_loss_and_updater(loss: Loss, updater: Updater) -> None:
         raise TypeError(f"updater must be a torch.optim.Optimizer or a function updater(batch_size), got {type(updater).__name__}")
 
 
+def _check_updater_trains(net: Net, updater: Updater) -> None:
+    """Raise a ``ValueError`` if ``updater`` is an optimizer over none of ``net``'s parameters: training would change nothing."""
+    # A function model's tensors, and those a function updater steps, are not known here.
+    if not (isinstance(net, nn.Module) and isinstance(updater, torch.optim.Optimizer)):
+        return
+    own = {id(param) for param in net.parameters()}
+    # A module without parameters of its own may compute with tensors held elsewhere, which the
+    # optimizer may well hold; an optimizer over some of the net's parameters (the rest frozen) trains it.
+    if not own or any(id(param) in own for group in updater.param_groups for param in group["params"]):
+        return
+    name = type(updater).__name__
+    raise ValueError(
+        f"updater is an optimizer ({name}) over none of net's parameters (another model's, or those of the model a "
+        "copy was made from): training would leave net unchanged and its loss flat. Build the optimizer "
+        f"from the net being trained: updater={name}(net.parameters(), lr={updater.param_groups[0]['lr']:g})"
+    )
+
+
 def _check_reusable(data_iter: Batches, name: str, passes: int) -> None:
     """Raise a ``TypeError`` if ``data_iter`` is an iterator (a generator, say) that can be read only once."""
     # Not iter(data_iter) is data_iter: iter() on a DataLoader draws a seed from the
@@ -257,6 +275,8 @@ def train_ch3(
     Raises:
         TypeError: ``loss`` or ``updater`` is a class or a method instead of
             an object, or an iterator that runs once is to be read again.
+        ValueError: ``updater`` is an optimizer over another model's
+            parameters (see :func:`fit`).
 
     Used in: no chapter since the second edition (chapter 3 calls ``fit`` with a validation
     set, and names this as d2l's form of it); :mod:`coursekit.d2l`.
@@ -330,11 +350,16 @@ def fit(
             (a :class:`Progress` draws the curves); a callback's ``close()``,
             if it has one, is called when training ends.
 
-    Any error of training, evaluation or a callback carries the History of
-    the records made so far, as ``error.history``.
+    Any error of training, evaluation or a callback, and a ``KeyboardInterrupt``
+    (Ctrl-C), carries the History of the records made so far, as
+    ``error.history``; an ``nn.Module`` is put back in the train or eval mode
+    it was in.
 
     Raises:
         TypeError: as :func:`train_ch3`.
+        ValueError: ``updater`` is an optimizer over none of ``net``'s
+            parameters (another model's), checked before the first step.
+        RuntimeError: the training or the evaluation loss became NaN or infinite.
 
     Used in: ``train_ch3``; chapters 3 and 5, with a validation set.
     """
@@ -343,6 +368,7 @@ def fit(
     if eval_every is not None and (not isinstance(eval_every, int) or eval_every < 1):
         raise ValueError(f"fit: eval_every must be a positive number of steps, got {eval_every!r}")
     _check_loss_and_updater(loss, updater)
+    _check_updater_trains(net, updater)
     _check_reusable(train_iter, "train_iter", num_epochs)
     if val_iter is not None:
         _check_reusable(val_iter, f"{val_name}_iter", num_epochs if eval_every is None else 2)
@@ -363,12 +389,22 @@ def fit(
             with Timer() as eval_timer:
                 row[f"{val_name}_loss"], row[f"{val_name}_acc"] = evaluate(net, val_iter, loss, device)
             row["eval_seconds"] = eval_timer.times[-1]
+            value = row[f"{val_name}_loss"]
+            if not math.isfinite(value):
+                # Stop as a non-finite training loss does: the rows after this one would be noise.
+                raise RuntimeError(
+                    f"The {val_name} loss became {value} at epoch {epoch:g} (step {step}), after a training loss of "
+                    f"{row['train_loss']:.4g}: check that the {val_name} inputs are scaled as the training inputs are "
+                    "and that a hand-written loss never takes log(0) (nn.CrossEntropyLoss on the scores never does); "
+                    f"if the training loss rose before, {_learning_rate_hint(updater)}."
+                )
         history.append(**row)
         metric.reset()
         for callback in callbacks:
             callback(history)
         timer.start()
 
+    was_training = net.training if isinstance(net, nn.Module) else None
     try:
         for epoch in range(1, num_epochs + 1):
             if isinstance(net, nn.Module):
@@ -390,9 +426,11 @@ def fit(
             close = getattr(callback, "close", None)
             if close is not None:
                 close()
-    except Exception as error:
+    except BaseException as error:  # KeyboardInterrupt (Ctrl-C) too: stopping a run by hand loses nothing either
         # What was trained is not lost with the run: a plotting failure after an
         # hour of training, say, still leaves the trained net and its History.
+        if was_training is not None:
+            net.train(was_training)  # fit switched it to training mode; a model in eval mode stays there
         error.history = history  # type: ignore[attr-defined]
         note = f"the History of the {len(history)} record(s) made before the error is in this exception's .history"
         if sys.version_info >= (3, 11):

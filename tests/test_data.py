@@ -81,6 +81,25 @@ def test_a_corrupt_file_in_the_data_directory_is_fetched_again(tiny, tmp_path, m
     assert target.read_bytes() == tiny.files["t10k-images-idx3-ubyte"]
 
 
+def test_offline_a_corrupt_file_in_the_data_directory_is_reported_as_corrupt_not_missing(tiny, tmp_path):
+    folder = tmp_path / "data" / "Tiny" / "raw"
+    folder.mkdir(parents=True)
+    corrupt, absent = "t10k-images-idx3-ubyte", "train-images-idx3-ubyte"
+    for name, content in tiny.files.items():
+        if name != absent:
+            (folder / name).write_bytes(content if name != corrupt else content[:-10])  # cut short
+    with pytest.raises(DataUnavailableError) as info:
+        ensure_dataset("tiny", tmp_path / "data", verbose=False)
+    first, *rest = str(info.value).splitlines()
+    assert first == (
+        f"The tiny files {absent} are not in {folder}; {corrupt} are in {folder} but fail their sha256 check "
+        "(corrupt or incomplete), and no source could provide a verified copy."
+    )
+    assert f"  - {corrupt} in data directory {folder}: fails its sha256 check (corrupt or incomplete)" in rest
+    assert f"  - {corrupt}(.gz) not found at data directory {folder}" not in rest
+    assert f"  - {absent}(.gz) not found at data directory {folder}" in rest
+
+
 def test_the_system_package_folder_is_a_source(tiny, tmp_path, monkeypatch):
     system = tmp_path / "system"
     system.mkdir()
@@ -209,6 +228,15 @@ def test_bad_arguments(tiny_loaders):
         load_split(DATASETS["tiny"], "train", resize=(0, 5), root=root)
     with pytest.raises(ValueError, match="split"):
         load_split(DATASETS["tiny"], "validation", root=root)
+
+
+@pytest.mark.parametrize("labels", [torch.arange(10.0), torch.arange(10) % 2 == 0, list(range(10))], ids=["float", "bool", "list"])
+def test_labels_that_are_not_integer_class_indices_are_refused(tiny_loaders, labels):
+    images, _, _ = tiny_loaders
+    with pytest.raises(TypeError, match="^TensorLoader: labels must be an integer tensor of class indices"):
+        coursekit.TensorLoader(images, labels, batch_size=2, shuffle=True)
+    for dtype in (torch.uint8, torch.int32, torch.int64):  # any integer type is a class index
+        assert len(coursekit.TensorLoader(images, torch.arange(10, dtype=dtype), batch_size=2, shuffle=True)) == 5
 
 
 def test_changing_a_split_in_place_changes_no_loader(tiny, tiny_loaders):

@@ -312,6 +312,28 @@ def test_a_root_with_a_tilde_is_in_the_home_folder(tiny, tmp_path, monkeypatch, 
     assert list(cwd.iterdir()) == [], "no literal ./~ folder"
 
 
+@pytest.mark.parametrize("loop", ["self", "pair", "below"])
+def test_a_symbolic_link_loop_as_data_directory_is_one_line_not_a_traceback(tmp_path, monkeypatch, capsys, loop):
+    (tmp_path / "self").symlink_to("self")
+    (tmp_path / "pair").symlink_to("other")
+    (tmp_path / "other").symlink_to("pair")
+    root = {"self": "self", "pair": "pair", "below": "self/data"}[loop]
+    monkeypatch.chdir(tmp_path)
+    assert data_main(["tiny", "--root", root]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and err.splitlines() == [err.strip()]
+    assert err.startswith(f"python -m coursekit.data: the data directory {tmp_path / root} is a loop of symbolic links")
+    assert "COURSEKIT_DATA" in err and "Traceback" not in err
+    with pytest.raises(DataDirectoryError, match="loop of symbolic links"):
+        fetch.data_dir(tmp_path / root)
+
+
+def test_an_empty_root_is_one_line_not_a_traceback(capsys):
+    assert data_main(["tiny", "--root", ""]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and err == "python -m coursekit.data: --root is empty; give the data directory's path, or leave --root out for the default\n"
+
+
 def test_part_files_a_killed_fetch_left_are_removed(tiny, tmp_path, monkeypatch):
     folder = tmp_path / "data" / "Tiny" / "raw"
     folder.mkdir(parents=True)

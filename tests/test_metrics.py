@@ -100,3 +100,32 @@ def test_loss_sum_and_helpers():
     with eval_mode(net):
         assert not net.training
     assert net.training
+
+
+def test_accuracy_refuses_scores_it_cannot_rank():
+    # A score per class and per position (a sequence model's (batch, classes, length)):
+    # the arg-max over dim 1 used to be compared position by position: 6 "correct" of 2 examples.
+    y_hat, y = torch.zeros(2, 3, 3), torch.tensor([[0, 1, 2], [0, 1, 0]])
+    y_hat[0, 0, 0] = y_hat[0, 1, 1] = y_hat[0, 2, 2] = y_hat[1, 0, 0] = y_hat[1, 1, 1] = 1.0
+    with pytest.raises(ValueError, match=r"shape \(2, 3, 3\).*movedim"):
+        coursekit.accuracy(y_hat, y)
+    with pytest.raises(ValueError, match="0-d"):
+        coursekit.accuracy(torch.tensor(1), torch.tensor(1))  # was a bare IndexError
+    with pytest.raises(ValueError, match="0-d"):
+        coursekit.accuracy(torch.zeros(1, 3), torch.tensor(1))
+
+
+def test_accuracy_refuses_non_finite_scores():
+    y = torch.tensor([0, 1])
+    with pytest.raises(ValueError, match="6 non-finite scores"):
+        coursekit.accuracy(torch.full((2, 3), float("nan")), y)  # arg-max would call every NaN row class 0
+    with pytest.raises(ValueError, match="1 non-finite score "):
+        coursekit.accuracy(torch.tensor([[0.0, float("inf"), 1.0], [2.0, 0.0, 1.0]]), y)
+
+
+def test_evaluate_refuses_a_model_whose_scores_are_nan():
+    nan_model = lambda X: torch.full((len(X), 3), float("nan"))  # noqa: E731
+    with pytest.raises(ValueError, match="non-finite scores"):
+        coursekit.evaluate_accuracy(nan_model, _data())  # counted about a third of the examples correct
+    with pytest.raises(ValueError, match="non-finite scores"):
+        coursekit.evaluate(nan_model, _data(), nn.CrossEntropyLoss())

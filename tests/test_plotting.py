@@ -95,6 +95,22 @@ def test_animator_rejects_inconsistent_points():
         Animator(display="window")
 
 
+@pytest.mark.parametrize("display", ["text", "none"])
+def test_animator_add_without_an_x_says_what_it_expects(capsys, display):
+    expects = r"^Animator.add\(x, y\): x is .*None.*; pass the point's x-coordinate"
+    with pytest.raises(TypeError, match=expects):
+        Animator(xlabel="epoch", display=display).add(None, None)
+    animator = Animator(xlabel="epoch", legend=["loss", "acc"], display=display)
+    for x in (None, [None, None]):
+        with pytest.raises(TypeError, match=expects):
+            animator.add(x, (0.5, 0.8))
+    animator.add(1, (None, 0.8))  # None in y skips that line's point, as in d2l
+    animator.add([None, 2], (0.5, 0.7))  # so does None in a list of x-values
+    assert animator.X == [[], [1.0, 2.0]] and animator.Y == [[], [0.8, 0.7]]
+    expected = ["epoch 1: acc 0.8000", "epoch 2: loss 0.5000, acc 0.7000"] if display == "text" else []
+    assert capsys.readouterr().out.splitlines() == expected
+
+
 KERNEL_CELLS = [
     """import coursekit
 animator = coursekit.Animator(xlabel="epoch", legend=["loss", "acc"])

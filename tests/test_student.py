@@ -151,3 +151,48 @@ def test_the_command_exits_with_status_2_on_bad_input(tmp_path):
     command = [sys.executable, "-m", "coursekit.student", str(empty), "-o", str(tmp_path / "out")]
     run = subprocess.run(command, capture_output=True, text=True, timeout=120)
     assert (run.returncode, run.stderr) == (2, f"python -m coursekit.student: {empty}: is empty, not a notebook\n")
+
+
+def test_an_exercise_sharing_its_cell_with_a_solution_start_keeps_its_text():
+    """The exercise's text before the {solution-start} stays; the solution's text after it goes."""
+    nb = _chapter_like()
+    nb.cells[6].source = nb.cells[5].source + "\n\n" + nb.cells[6].source + "\n\nThe cube is 8."
+    del nb.cells[5]
+    sources = [c.source for c in student_edition(nb).cells]
+    assert sources == [c.source for c in student_edition(_chapter_like()).cells]
+    colon_fence = _chapter_like()
+    colon_fence.cells[5].source += "\n\n:::{solution-start} ch9-ex2\n:::"
+    del colon_fence.cells[6]
+    assert [c.source for c in student_edition(colon_fence).cells] == sources
+
+
+@pytest.mark.parametrize("name", ["09_chapter.ipynb", "09_Chapter.ipynb"], ids=["same-name", "same-but-for-case"])
+def test_two_inputs_with_one_output_file_are_refused_before_writing(tmp_path, capsys, name):
+    """The second would silently replace the first (names differing in case: on Windows and macOS)."""
+    first, second = tmp_path / "a" / "09_chapter.ipynb", tmp_path / "b" / name
+    for path in (first, second):
+        path.parent.mkdir()
+        nbformat.write(_chapter_like(), path)
+    assert main([str(first), str(second), "-o", str(tmp_path / "out")]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and err.splitlines() == [err.strip()] and f"{first} and {second} would both be written to" in err
+    assert not (tmp_path / "out").exists(), "nothing is written"
+    assert main([str(first), str(first), "-o", str(tmp_path / "out")]) == 0, "the same file twice clashes with nothing"
+
+
+@pytest.mark.parametrize("where", ["writing", "renaming"])
+def test_a_failed_write_leaves_no_temporary_file(tmp_path, monkeypatch, where):
+    chapter = _instructor_copy(tmp_path)
+    out_dir = tmp_path / "handout"
+    if where == "writing":
+
+        def half_then_full(nb, stream, **kwargs):
+            stream.write('{"cells": [')
+            raise OSError(28, "No space left on device")
+
+        monkeypatch.setattr(nbformat, "write", half_then_full)
+    else:
+        (out_dir / chapter.name).mkdir(parents=True)  # a folder in the way of the rename
+    with pytest.raises(OSError):
+        write_student_edition(chapter, out_dir)
+    assert [p.name for p in out_dir.iterdir()] == ([] if where == "writing" else [chapter.name])

@@ -179,3 +179,31 @@ def test_batches_move_to_the_nets_device():
     assert gpu.train_loss == pytest.approx(cpu.train_loss, rel=1e-4)
     assert gpu.train_acc == pytest.approx(cpu.train_acc, abs=one_example)
     assert gpu.test_acc == pytest.approx(cpu.test_acc, abs=one_example)
+
+
+class _InterruptedInEpoch2:
+    """Batches whose second pass raises KeyboardInterrupt (Ctrl-C) after two batches."""
+
+    def __init__(self, batches):
+        self.batches, self.passes = batches, 0
+
+    def __iter__(self):
+        self.passes += 1
+        for i, batch in enumerate(self.batches):
+            if self.passes == 2 and i == 2:
+                raise KeyboardInterrupt
+            yield batch
+
+
+def test_ctrl_c_keeps_the_history_and_the_models_mode():
+    torch.manual_seed(0)
+    net = nn.Sequential(nn.Linear(NUM_INPUTS, NUM_CLASSES), nn.Dropout(0.1))
+    net.eval()
+    data = _batches()
+    with pytest.raises(KeyboardInterrupt) as info:
+        coursekit.fit(net, _InterruptedInEpoch2(data), nn.CrossEntropyLoss(), torch.optim.SGD(net.parameters(), lr=0.1), 3, val_iter=data)
+    history = info.value.history
+    assert history.epoch == [1.0] and len(history.val_acc) == 1, "the finished epoch is kept"
+    assert any(".history" in note for note in info.value.__notes__)
+    assert not net.training, "back in the eval mode it was in before fit"
+    assert not any(m.training for m in net.modules())

@@ -247,3 +247,33 @@ def test_evaluate_loss_measures_a_regression():
     batches = [(X[:15], y[:15]), (X[15:], y[15:])]
     expected = torch.nn.functional.mse_loss(net(X), y, reduction="none").mean().item()
     assert abs(coursekit.evaluate_loss(net, batches, torch.nn.MSELoss()) - expected) < 1e-6
+
+
+def test_an_optimizer_of_another_model_is_refused_before_training():
+    net, data = _net(), _batches()
+    other = copy.deepcopy(net)  # the usual way to get here: a copy, or a model built twice
+    optimizer = torch.optim.SGD(other.parameters(), lr=0.1)
+    before = copy.deepcopy(net.state_dict())
+    message = r"none of net's parameters.*SGD\(net.parameters\(\), lr=0.1\)"
+    with pytest.raises(ValueError, match=message):
+        coursekit.fit(net, data, nn.CrossEntropyLoss(), optimizer, 2)
+    with pytest.raises(ValueError, match=message):
+        coursekit.train_ch3(net, data, data, nn.CrossEntropyLoss(), 2, optimizer, animate=False)
+    assert all(torch.equal(before[k], v) for k, v in net.state_dict().items())
+    assert all(torch.equal(before[k], v) for k, v in other.state_dict().items()), "refused before the first step"
+    # An optimizer over some of the net's parameters (the others frozen) trains the net.
+    history = coursekit.fit(net, data, nn.CrossEntropyLoss(), torch.optim.SGD([net.weight], lr=0.1), 1)
+    assert len(history) == 1 and torch.equal(before["bias"], net.bias) and not torch.equal(before["weight"], net.weight)
+
+
+def test_a_non_finite_validation_loss_stops_fit_with_a_clear_error():
+    # A hand-written cross-entropy over probabilities takes log(0) once the scores are
+    # large: validation inputs scaled 10^4 times as much as the training inputs do that.
+    def cross_entropy(y_hat, y):
+        return -torch.log(torch.softmax(y_hat, dim=1)[range(len(y)), y])
+
+    net, data = _net(), _batches()
+    unscaled = [(X * 1e4, y) for X, y in data]
+    with pytest.raises(RuntimeError, match=r"val loss became inf at epoch 1 \(step 8\).*scaled as the training inputs.*log\(0\)") as info:
+        coursekit.fit(net, data, cross_entropy, torch.optim.SGD(net.parameters(), lr=0.1), 2, val_iter=unscaled)
+    assert len(info.value.history) == 0 and any(".history" in note for note in info.value.__notes__)

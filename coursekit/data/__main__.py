@@ -2,7 +2,8 @@
 
 Run it once online (or with ``COURSEKIT_MIRRORS`` set) and the chapters then
 run offline. Every data set named is tried; exit status 1, with the reasons,
-if any of them cannot be provided.
+if any of them cannot be provided; 2, with one line, if the data directory
+itself cannot be used (an empty ``--root``, a loop of symbolic links).
 """
 
 from __future__ import annotations
@@ -20,7 +21,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("names", nargs="*", default=sorted(DATASETS), help=f"data sets (default: all of {sorted(DATASETS)})")
     parser.add_argument("--root", default=None, help="data directory (default: COURSEKIT_DATA or the documented default)")
     args = parser.parse_args(argv)
-    root = data_dir(args.root)
+    if args.root == "":  # an unset shell variable, as in --root "$DATA": not the current folder
+        print(f"{parser.prog}: --root is empty; give the data directory's path, or leave --root out for the default", file=sys.stderr)
+        return 2
+    try:
+        root = data_dir(args.root)
+    except DataDirectoryError as error:  # a symbolic link loop
+        print(f"{parser.prog}: {error}", file=sys.stderr)
+        return 2
     print(f"data directory: {root}")
     print(f"mirrors (COURSEKIT_MIRRORS): {mirrors() or 'none'}")
     failed = []

@@ -81,6 +81,10 @@ def data_dir(root: str | os.PathLike | None = None) -> Path:
     else the user cache folder (``~/.cache/coursekit`` on Linux,
     ``~/Library/Caches/coursekit`` on macOS, ``%LOCALAPPDATA%\\coursekit\\Cache`` on Windows).
 
+    Raises:
+        TypeError: ``root`` is not a non-empty path.
+        DataDirectoryError: the folder is a loop of symbolic links.
+
     Used in: every chapter that loads data, through the loaders.
     """
     if root is None:
@@ -89,7 +93,18 @@ def data_dir(root: str | os.PathLike | None = None) -> Path:
         root = os.environ.get("COURSEKIT_DATA") or default
     if not isinstance(root, (str, os.PathLike)) or not str(root):
         raise TypeError(f"root must be a folder path (a non-empty str or pathlib.Path), got {root!r}")
-    return Path(root).expanduser().resolve()
+    path = Path(root).expanduser()
+    try:
+        resolved = path.resolve()  # RuntimeError on a symlink loop before Python 3.13...
+        os.stat(resolved)  # ...which passes the loop through to here: OSError ELOOP
+    except (RuntimeError, OSError) as error:
+        if isinstance(error, RuntimeError) or error.errno == errno.ELOOP:
+            raise DataDirectoryError(
+                f"the data directory {path.absolute()} is a loop of symbolic links ({error}); "
+                "fix or remove the link, or set COURSEKIT_DATA (or root=, --root) to another folder"
+            ) from error
+        return path.resolve()  # not made yet, or unreadable: making or reading it says what is wrong
+    return resolved
 
 
 def mirrors() -> list[str]:
@@ -234,6 +249,8 @@ def _fetch_file(filename: str, expected: str, dest: Path, sources: list, unreach
                 if host:
                     content = _download(f"{location.rstrip('/')}/{name}", expected, compressed, deadline)
                 elif location / name == dest:
+                    if dest.is_file():  # there, but ensure_dataset found its sha256 wrong
+                        failures.append(f"{name} in {kind} {location}: fails its sha256 check (corrupt or incomplete)")
                     continue
                 else:
                     with open(location / name, "rb") as stream:
@@ -316,8 +333,13 @@ def ensure_dataset(name: str | DatasetSpec, root: str | os.PathLike | None = Non
 
 def _unavailable_message(spec: DatasetSpec, folder: Path, missing: dict[str, list[str]]) -> str:
     package = spec.system_package
+    # A file that is there failed its sha256 check: saying it is "not in" the folder would send the reader looking for it.
+    corrupt = [f for f in sorted(missing) if (folder / f).is_file()]
+    absent = [f for f in sorted(missing) if f not in corrupt]
+    where = [f"{', '.join(absent)} are not in {folder}"] if absent else []
+    where += [f"{', '.join(corrupt)} are in {folder} but fail their sha256 check (corrupt or incomplete)"] if corrupt else []
     lines = [
-        f"The {spec.name} files {', '.join(sorted(missing))} are not in {folder} and no source could provide a verified copy.",
+        f"The {spec.name} files {'; '.join(where)}{',' if corrupt else ''} and no source could provide a verified copy.",
         "Fix it in one of these ways:",
         f"  1. point COURSEKIT_MIRRORS at folders or URLs holding {spec.name}/<file>.gz, for example "
         f"export COURSEKIT_MIRRORS=/path/to/datasets ({_MIRROR_SYNTAX})",

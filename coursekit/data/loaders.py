@@ -57,7 +57,7 @@ class TensorLoader:
 
     Args:
         images: uint8 tensor of shape ``(n, 1, H, W)``.
-        labels: int64 tensor of shape ``(n,)``.
+        labels: class indices, an int64 (or other integer) tensor of shape ``(n,)``.
         batch_size: examples per batch (at least 1).
         shuffle: a new random order every pass.
         mean, std: if given, batches are normalized as ``(X - mean) / std``.
@@ -87,6 +87,13 @@ class TensorLoader:
         _check_batch_size(batch_size)
         if images.dtype != torch.uint8 or images.dim() != 4:
             raise TypeError(f"TensorLoader: images must be uint8 of shape (n, C, H, W), got {images.dtype} {tuple(images.shape)}")
+        # Class indices: a float label would be truncated by dataset[i] and refused by CrossEntropyLoss only later.
+        if not isinstance(labels, torch.Tensor) or labels.dtype.is_floating_point or labels.dtype.is_complex or labels.dtype == torch.bool:
+            got = labels.dtype if isinstance(labels, torch.Tensor) else type(labels).__name__
+            raise TypeError(
+                f"TensorLoader: labels must be an integer tensor of class indices (int64), got {got}; "
+                "pass torch.as_tensor(labels), or labels.long() for whole numbers stored as floats"
+            )
         if images.shape[0] != labels.shape[0]:
             raise ValueError(f"TensorLoader: {images.shape[0]} images but {labels.shape[0]} labels")
         if (mean is None) != (std is None):
