@@ -12,6 +12,7 @@ import json
 import re
 import urllib.request
 import zipfile
+from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urldefrag, urljoin, urlparse
 
@@ -333,6 +334,47 @@ def test_search_results_show_no_formula_text(site, browser):
     snippets = page.locator("#search-results li p.context").all_inner_texts()
     assert snippets, "the search found nothing"
     assert not [s for s in snippets if re.search(r"\\\(|\\\[|\\mathbf|\\hat|[\U0001D400-\U0001D7FF∂∑σ]", s)], snippets
+
+
+class _ProseText(HTMLParser):
+    """The text a reader sees as prose: outside math, code and scripts."""
+
+    SKIP = {"math", "code", "pre", "script", "style", "kbd", "samp", "textarea", "svg"}
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.depth, self.parts = 0, []
+
+    def handle_starttag(self, tag, attrs):
+        if tag in self.SKIP:
+            self.depth += 1
+
+    def handle_endtag(self, tag):
+        if tag in self.SKIP and self.depth:
+            self.depth -= 1
+
+    def handle_data(self, data):
+        if not self.depth:
+            self.parts.append(data)
+
+
+# What TeX that was not rendered leaves in the prose: a dollar before a symbol, a command, a script in braces.
+RAW_TEX = re.compile(r"\$[^\s$\d]|\\[a-zA-Z]+\{|\\(frac|delta|qquad|partial|sum|mathbf|max|sigma|top|odot)\b|[\^_]\{")
+
+
+def test_no_raw_tex_in_the_rendered_text():
+    """Every formula is rendered: no page shows its TeX ($$ inside a list item once came out as text)."""
+    raw = {}
+    for page in sorted(HTML.rglob("*.html")):
+        if page.relative_to(HTML).parts[0] in ("_static", "_sources", "reports") or page.name in ("search.html", "genindex.html"):
+            continue
+        parser = _ProseText()
+        parser.feed(page.read_text(encoding="utf-8"))
+        text = " ".join(parser.parts)
+        found = [text[max(0, m.start() - 40) : m.end() + 40] for m in RAW_TEX.finditer(text)]
+        if found:
+            raw[page.relative_to(HTML).as_posix()] = found[:3]
+    assert raw == {}, f"TeX shown as text: {raw}"
 
 
 def test_nothing_stale_is_published():
