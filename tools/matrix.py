@@ -60,8 +60,8 @@ class Environment:
 
     about: str
     python: str
-    # uv's --resolution for pyproject.toml's dependencies: "lowest-direct" installs its lower bounds.
-    resolution: str = "highest"
+    # pyproject.toml's dependencies at their lower bounds, exactly; else the newest releases.
+    lowest: bool = False
     # Packages the user has before coursekit, instead of pyproject.toml's dependencies (Colab's own set).
     preinstalled: tuple[str, ...] = ()
     unit_tests: bool = True
@@ -75,7 +75,7 @@ def oldest_python() -> str:
 
 
 ENVIRONMENTS = {
-    "oldest": Environment("pyproject.toml's lower bounds, on the oldest admitted Python", oldest_python(), "lowest-direct"),
+    "oldest": Environment("pyproject.toml's lower bounds, on the oldest admitted Python", oldest_python(), lowest=True),
     "newest": Environment("the newest releases on the package index", "3.13"),
     # Colab's kind of environment: Python 3.12, PyTorch's CUDA build older than the lock, Colab's
     # long-serving ipykernel 6.17; the chapters install coursekit into it from their first cell.
@@ -88,6 +88,7 @@ ENVIRONMENTS = {
             "numpy==2.0.2",
             "matplotlib==3.10.0",
             "scikit-learn==1.6.1",
+            "scipy==1.15.3",  # the scipy of that scikit-learn: a newer one warns on the options it passes
             "ipykernel==6.17.1",
             "tqdm==4.67.1",
             "platformdirs==4.3.8",
@@ -146,11 +147,18 @@ def interpreter(version: str) -> str:
     return str(found[-1]) if found else version
 
 
-def course_dependencies() -> set[str]:
-    """The names of coursekit's own dependencies, extras included (pyproject.toml)."""
+def course_requirements(lowest: bool = False) -> list[str]:
+    """coursekit's dependencies, extras included (pyproject.toml); with ``lowest``, each pinned to its lower bound."""
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    requirements = project["dependencies"] + [r for extra in project["optional-dependencies"].values() for r in extra]
-    return {canonicalize_name(Requirement(r).name) for r in requirements}
+    requirements = [Requirement(r) for r in project["dependencies"] + [r for extra in project["optional-dependencies"].values() for r in extra]]
+    if not lowest:
+        return [str(r) for r in requirements]
+    return [f"{r.name}=={next(s.version for s in r.specifier if s.operator == '>=')}" for r in requirements]
+
+
+def course_dependencies() -> set[str]:
+    """The names of coursekit's own dependencies, extras included."""
+    return {canonicalize_name(Requirement(r).name) for r in course_requirements()}
 
 
 def test_tools() -> list[str]:
@@ -186,13 +194,12 @@ def build(name: str, env: Environment, refresh: bool) -> Path:
     if (path / ".complete").exists() and not refresh:
         return python
     shutil.rmtree(path, ignore_errors=True)
-    uv = _uv()
-    _run([uv, "venv", "--quiet", "--seed", "--python", interpreter(env.python), path])
-    install = [uv, "pip", "install", "--quiet", "--python", python]
-    if env.preinstalled:
-        _run(install + list(env.preinstalled))
-    else:
-        _run(install + ["--resolution", env.resolution, "-r", ROOT / "pyproject.toml", "--all-extras"])
+    _run([_uv(), "venv", "--quiet", "--seed", "--python", interpreter(env.python), path])
+    # pip, not uv, chooses the packages, as for a student: pip then finds the environment consistent
+    # (uv and pip can pick different versions in a range, which pip would "fix" when coursekit arrives).
+    install = [python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
+    _run(install + (list(env.preinstalled) or course_requirements(env.lowest)))
+    if not env.preinstalled:
         # The test tools, held to what is there: they must not move coursekit's dependencies.
         with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as pins:
             pins.write("\n".join(f"{k}=={v}" for k, v in freeze(python).items() if v and "/" not in v))
