@@ -1,4 +1,4 @@
-"""The chapter-3 training loop (d2l's ``train_ch3`` and friends), returning values."""
+"""Training: ``fit``, the course's one training loop, and d2l's ``train_ch3`` and friends built on it, returning values."""
 
 from __future__ import annotations
 

@@ -1,6 +1,7 @@
 """Static checks of every chapter notebook against ../shared/COURSE_STANDARDS.md.
 
-Running the notebooks is nbval's job (``pytest --nbval-lax notebooks/``); these
+Running the notebooks is the book build's job (tools/build_book.py in ``make test``;
+nbval with ``make notebook-tests``); these
 tests read them: stored without outputs, the required sections, exercises with
 solutions, check cells, seeds, and no outdated PyTorch API in the code.
 """

@@ -354,8 +354,9 @@ def load_data_fashion_mnist(
     Returns:
         ``(train_iter, test_iter)``; with ``validation``, a :class:`DataSplits`
         ``(train_iter, val_iter, test_iter)``. Each yields ``X`` float32
-        ``(batch, 1, 28, 28)`` in [0, 1] and ``y`` int64 ``(batch,)``; the
-        training one reshuffles every pass, the others read in order.
+        ``(batch, 1, 28, 28)`` (``(batch, 1, H, W)`` with ``resize``) in [0, 1]
+        and ``y`` int64 ``(batch,)``; the training one reshuffles every pass,
+        the others read in order.
 
     Used in: chapter 3.
     """
