@@ -56,3 +56,13 @@ document.addEventListener(
   },
   true,
 );
+
+// The phone's sidebars close after a choice.
+//
+// Below 960 px the sidebars open as dialogs over the page. Choosing a section in
+// the page contents scrolled the page under the dialog, which stayed open and
+// covered the text it had jumped to. A link chosen in an open sidebar now closes it.
+document.addEventListener("click", (event) => {
+  const link = event.target.closest("dialog[open] a[href]");
+  if (link) link.closest("dialog").close();
+});

@@ -18,6 +18,7 @@ from urllib.parse import urldefrag, urljoin, urlparse
 
 import nbformat
 import pytest
+from playwright.sync_api import expect
 
 from tools import audit
 
@@ -268,6 +269,22 @@ def test_navigation_opens_at_every_width(site, browser, width):
     page.close()
 
 
+def test_the_phones_page_contents_close_after_a_choice(site, browser):
+    # The drawer once stayed open over the section it had jumped to.
+    page = browser.new_page(viewport={"width": 390, "height": 844})
+    page.goto(urljoin(site, "notebooks/05_mlp_mnist.html"), wait_until="load")
+    page.locator(".secondary-toggle").locator("visible=true").first.click()
+    dialog = page.locator("#pst-secondary-sidebar-modal")
+    expect(dialog).to_have_attribute("open", "")
+    link = dialog.locator("a[href^='#']").nth(3)
+    target = link.get_attribute("href")[1:]
+    link.click()
+    expect(dialog).not_to_have_attribute("open", "")
+    heading = page.locator(f"[id='{target}']")
+    expect(heading).to_be_in_viewport()
+    page.close()
+
+
 @pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda p: p.stem)
 def test_every_figure_has_a_numbered_caption_and_alt_text(site, browser, chapter):
     """A figure of the executed chapter is a numbered figure ("Fig. 5.3") that says what it shows.
@@ -402,6 +419,39 @@ def test_the_math_font_has_every_character_of_the_math(load_source):
     not_in_stix = sorted(chr(c) for c in used - fast_pages.MATH_ITALIC if c not in full)
     assert not_in_stix == [], f"characters of the math that STIX Two Math does not have: {not_in_stix}"
     assert (HTML / fast_pages.MATH_FONT).stat().st_size < 100_000, "the subset, not the whole 403 kB font"
+
+
+# The WCAG contrast ratio of each code token's colour against its code block's background.
+CODE_CONTRAST = """() => {
+    const lum = (c) => {
+        const [r, g, b] = c.match(/[\\d.]+/g).slice(0, 3).map(Number).map(v => v / 255)
+            .map(v => v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4);
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b; };
+    const background = (el) => {
+        for (; el; el = el.parentElement) {
+            const c = getComputedStyle(el).backgroundColor;
+            if (!c.startsWith('rgba') || !c.endsWith(', 0)')) return c;
+        }
+        return 'rgb(255, 255, 255)'; };
+    const low = {};
+    for (const span of document.querySelectorAll('div.highlight pre span')) {
+        if (!span.textContent.trim()) continue;
+        const [a, b] = [lum(getComputedStyle(span).color), lum(background(span))];
+        const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+        if (ratio < 4.5) low[span.className || 'text'] = Math.round(ratio * 100) / 100;
+    }
+    return low; }"""
+
+
+@pytest.mark.parametrize("mode", ["light", "dark"])
+def test_code_colours_meet_4_5_to_1_in_both_modes(site, browser, mode):
+    page = browser.new_page()
+    page.add_init_script(f"localStorage.setItem('mode', '{mode}'); localStorage.setItem('theme', '{mode}');")
+    page.goto(urljoin(site, "notebooks/03_softmax_regression.html"), wait_until="load")
+    assert page.evaluate("document.documentElement.dataset.theme") == mode
+    low = page.evaluate(CODE_CONTRAST)
+    page.close()
+    assert low == {}, f"{mode} mode: code tokens below 4.5:1 (token class: contrast) {low}"
 
 
 def test_dark_mode_reads_and_navigates(site, browser):
