@@ -64,7 +64,7 @@ def install() -> None:
     It also makes ``torchvision.datasets.FashionMNIST`` and ``MNIST`` (those
     two classes, not their subclasses) with ``download=True`` copy
     coursekit's verified files into ``<root>/<class name>/raw`` (see
-    :func:`prepare_torchvision_root`) instead of downloading, so that d2l's
+    ``prepare_torchvision_root``) instead of downloading, so that d2l's
     code that builds them runs offline. Calling it again changes nothing.
     ``python -m coursekit.d2l script.py`` does this, then runs the script.
 
