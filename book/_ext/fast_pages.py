@@ -212,5 +212,8 @@ def _build_finished(app, exception) -> None:
 
 
 def setup(app):
-    app.connect("build-finished", _build_finished)
+    # After the theme's own build-finished handlers (priority 500): pydata-sphinx-theme writes
+    # pygments.css with its light and dark styles then, and the bundle must hold that file,
+    # not Sphinx's first one (one style for both modes, unreadable on the dark background).
+    app.connect("build-finished", _build_finished, priority=900)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -276,7 +276,7 @@ def test_the_phones_page_contents_close_after_a_choice(site, browser):
     page.locator(".secondary-toggle").locator("visible=true").first.click()
     dialog = page.locator("#pst-secondary-sidebar-modal")
     expect(dialog).to_have_attribute("open", "")
-    link = dialog.locator("a[href^='#']").nth(3)
+    link = dialog.locator("a[href^='#']").locator("visible=true").nth(2)
     target = link.get_attribute("href")[1:]
     link.click()
     expect(dialog).not_to_have_attribute("open", "")
