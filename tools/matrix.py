@@ -5,7 +5,8 @@
 
 requirements.txt pins the one environment `make test` uses. Students bring
 others: a JupyterHub with a PyTorch two years old, Colab with its own CUDA build.
-Each environment below is a virtual environment built with uv, cached under
+Each environment below is a virtual environment created by uv and filled by pip
+(as a student's is), cached under
 ``$XDG_CACHE_HOME/coursekit-matrix`` and rebuilt when its definition or
 pyproject.toml changes (``--refresh`` rebuilds it anyway). In each:
 
