@@ -45,11 +45,11 @@ test:
 	$(BIN)/python tools/build_book.py
 	$(MAKE) --no-print-directory book-tests
 
-# The rules and their reasons are in pyproject.toml ([tool.ruff]); notebooks are checked by tests/test_notebooks.py.
+# The rules and their reasons are in pyproject.toml ([tool.ruff]), the chapters' own in notebooks/ruff.toml.
 # `ruff format` (no --check) applies the formatting that the second line checks.
 lint:
-	$(BIN)/ruff check coursekit tests tools bench book/_ext
-	$(BIN)/ruff format --check coursekit tests tools bench book/_ext
+	$(BIN)/ruff check coursekit tests tools bench book/_ext notebooks
+	$(BIN)/ruff format --check coursekit tests tools bench book/_ext notebooks
 
 unit-tests:
 	$(BIN)/python -m pytest tests --ignore=tests/book

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import re
 import sys
 import types
 import zipfile
@@ -100,9 +101,14 @@ def test_student_edition_has_no_solutions_and_no_hidden_tests(built):
         assert "hidden=True" in zf.read("tests/q1.py").decode()
     with zipfile.ZipFile(folder.parent / "03_softmax_regression-student.zip") as zf:
         names = zf.namelist()
+        requirements = zf.read("03_softmax_regression/requirements.txt").decode()
     assert "03_softmax_regression/03_softmax_regression.ipynb" in names and "03_softmax_regression/tests/q1.py" in names
+    # What the notebook imports, for a student's own environment: our distribution, not the index's "coursekit".
+    assert re.search(r"^coursekit-\S+\[notebook,student\]$", requirements, re.M)
+    assert re.search(r"^otter-grader==\d", requirements, re.M)
     nb = nbformat.read(folder / "student" / "03_softmax_regression.ipynb", as_version=4)
     assert all(not c.get("outputs") for c in nb.cells if c.cell_type == "code")
+    assert "requirements.txt" in nb.cells[0].source + nb.cells[1].source, "the notebook says how to install what it imports"
 
 
 # ---- grading ---------------------------------------------------------------------------------

@@ -141,10 +141,9 @@ def test_links_glossary_and_cites(nb):
 
 
 # A pitfall is an admonition titled "Common pitfall: ..." (the title shows in the box's header,
-# not run into its body) with one of two classes, by one rule: ``warning`` when the mistake
-# changes the results or raises, ``note`` when the code still computes the right thing but warns,
-# runs slower or uses an outdated spelling.
-PITFALL = re.compile(r"^(```|:::)\{admonition\} Common pitfall: \S[^\n]*\n:class: (warning|note) pitfall\n", re.M)
+# not run into its body), all of one class: two colours (warning for a mistake that changes the
+# results, note for one that only warns) told readers of a difference no page explained.
+PITFALL = re.compile(r"^(```|:::)\{admonition\} Common pitfall: \S[^\n]*\n:class: warning pitfall\n", re.M)
 
 
 def test_every_pitfall_is_a_titled_admonition(nb):
@@ -156,8 +155,16 @@ def test_every_pitfall_is_a_titled_admonition(nb):
     assert not re.search(r"^```\{admonition\}[^\n]*`", text, re.M), "a title with `code` needs a ::: fence"
     assert len(titled) == mentions, (
         f"{mentions - len(titled)} 'Common pitfall' mention(s) are not of the form "
-        "```{admonition} Common pitfall: <title>\\n:class: warning pitfall (or note pitfall)"
+        "```{admonition} Common pitfall: <title>\\n:class: warning pitfall"
     )
+
+
+def test_code_lines_fit_the_page(nb):
+    # `make lint` formats and checks the chapters with notebooks/ruff.toml; this says where a line is
+    # too long even where ruff is not run (its E501 skips nothing a reader sees: code, comments, strings).
+    (width,) = map(int, re.findall(r"^line-length = (\d+)$", (NOTEBOOKS[0].parent / "ruff.toml").read_text(), re.M))
+    long = [(i, line) for i, cell in enumerate(_code_cells(nb)) for line in cell.source.splitlines() if len(line) > width]
+    assert not long, f"{len(long)} code lines over {width} characters, first in code cell {long[0][0]}: {long[0][1]!r}"
 
 
 def test_first_code_cell_installs_coursekit_outside_the_repository(nb, load_source):

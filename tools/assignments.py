@@ -20,7 +20,8 @@ One source per chapter, nothing typed twice:
 For each chapter, ``otter assign`` then checks every test against the
 solutions and writes, under the output folder (git-ignored)::
 
-    NN_name/student/NN_name.ipynb      the student notebook: no solutions, public tests in tests/
+    NN_name/student/NN_name.ipynb      the student notebook: no solutions, public tests in tests/,
+                                       requirements.txt (what it imports, for pip)
     NN_name-student.zip                the same folder, zipped, to hand out
     NN_name/solutions/NN_name.ipynb    the solutions, with every test (public and hidden) in tests/
     NN_name/autograder.zip             otter's autograder configuration, for `make grade`
@@ -53,6 +54,10 @@ EXERCISE_MARKER = re.compile(r"^<!--[ \t]*exercise:[ \t]*(?P<label>[\w-]+)[ \t]*
 # A line of a markdown cell of the source: replaced by HOW_TO_WORK.
 HOW_TO_WORK_MARKER = re.compile(r"^<!--[ \t]*how-to-work[ \t]*-->[ \t]*$", re.M)
 HOW_TO_WORK = (
+    "**Before you start.** This notebook imports PyTorch, coursekit and otter-grader; the file\n"
+    "`requirements.txt` beside it lists them. Where one is missing (a new environment, Colab),\n"
+    "run `%pip install -r requirements.txt` in a cell, or `pip install -r requirements.txt` in a\n"
+    "terminal, from this folder; packages you already have are kept when recent enough.\n\n"
     "**How to work.** Run the cells from the top. Write your answer where you see `...`, run the\n"
     "cell, then run the `grader.check(...)` cell below it: it runs the question's *public* tests\n"
     "and says what was expected when one fails. Your grade also counts *hidden* tests, so make\n"
@@ -191,6 +196,14 @@ def question_configs(nb: nbformat.NotebookNode) -> list[dict]:
     return questions
 
 
+def student_requirements() -> str:
+    """What a student notebook imports, as a requirements file: coursekit under its distribution
+    name (pyproject.toml) and the otter-grader the autograder was built with (requirements.in)."""
+    (name,) = re.findall(r'^name = "([^"]+)"', (ROOT / "pyproject.toml").read_text(), re.M)
+    (otter,) = re.findall(r"^otter-grader==\S+", (ROOT / "requirements.in").read_text(), re.M)
+    return f"# pip install -r requirements.txt\n{name}[notebook,student]\n{otter}\n"
+
+
 def _zip_folder(folder: Path, target: Path, root: str) -> None:
     """Zip the files of ``folder`` under the folder name ``root`` (what a student unzips)."""
     with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as zf:
@@ -220,6 +233,7 @@ def build(source: Path, output: Path = OUTPUT) -> Path:
     shutil.copy(zip_path, folder / "autograder.zip")
     for notebook in (student / f"{name}.ipynb", solutions / f"{name}.ipynb"):
         _clean(notebook)
+    (student / "requirements.txt").write_text(student_requirements())
     _zip_folder(student, output / f"{name}-student.zip", name)
     student_nb = nbformat.read(student / f"{name}.ipynb", as_version=4)
     manifest = {

@@ -41,7 +41,8 @@ if importlib.util.find_spec("coursekit") is None:
         requirement += f" @ {COURSEKIT_WHEEL}"
     %pip install --quiet "{requirement}"
     importlib.invalidate_caches()
-    if importlib.util.find_spec("coursekit") is None:  # %pip reports a failure but does not raise
+    # %pip reports a failure but does not raise.
+    if importlib.util.find_spec("coursekit") is None:
         raise RuntimeError("installing coursekit failed: see pip's messages above")"""
 # The line of INSTALL_CELL that holds the default URL.
 DEFAULT_LINE = 'COURSEKIT_WHEEL = os.environ.get("COURSEKIT_WHEEL", "")'

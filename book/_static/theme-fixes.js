@@ -23,7 +23,7 @@ document.addEventListener("DOMContentLoaded", () => {
   }
 });
 
-// Search results without formula text.
+// Search results without formula text or the page's contents.
 //
 // Sphinx's search shows, under each result, a snippet of the page's HTML as text.
 // A formula's text is its MathML's characters without their layout (a fraction's
@@ -35,6 +35,8 @@ document.addEventListener("DOMContentLoaded", () => {
   Search.htmlToText = (htmlString, anchor) => {
     const page = new DOMParser().parseFromString(htmlString, "text/html");
     page.querySelectorAll(".math").forEach((formula) => formula.replaceWith("…"));
+    // The theme's printed table of contents heads every page's text: the snippet would show it.
+    page.querySelectorAll(".onlyprint, .bd-header-article").forEach((element) => element.remove());
     return htmlToText(page.documentElement.outerHTML, anchor);
   };
 });
@@ -65,4 +67,20 @@ document.addEventListener(
 document.addEventListener("click", (event) => {
   const link = event.target.closest("dialog[open] a[href]");
   if (link) link.closest("dialog").close();
+});
+
+// Solution toggles say what they open.
+//
+// sphinx-togglebutton labels every button "Toggle hidden content", which is all a
+// screen reader announced for each of a chapter's solutions. Each button now carries
+// its title ("Solution to Exercise 3.1"); aria-expanded still says whether it is open.
+document.addEventListener("DOMContentLoaded", () => {
+  for (const button of document.querySelectorAll(".admonition-title > .toggle-button")) {
+    const title = Array.from(button.parentElement.childNodes)
+      .filter((node) => node !== button)
+      .map((node) => node.textContent)
+      .join("")
+      .trim();
+    if (title) button.setAttribute("aria-label", title);
+  }
 });

@@ -51,7 +51,7 @@ def _run(command: list, **kwargs) -> subprocess.CompletedProcess:
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="the test builds a POSIX venv layout")
-def test_a_downloaded_chapter_runs_with_only_the_published_wheel(site, tmp_path):
+def test_a_downloaded_chapter_runs_with_only_the_published_wheel(site, tmp_path, load_source):
     wheels = sorted((HTML / "_static" / "wheels").glob("*.whl"))
     assert len(wheels) == 1, "the book build publishes exactly one coursekit wheel in _static/wheels/"
     python = _environment_without_coursekit(tmp_path / "venv")
@@ -63,10 +63,13 @@ def test_a_downloaded_chapter_runs_with_only_the_published_wheel(site, tmp_path)
     with urllib.request.urlopen(f"{site}_sources/notebooks/{CHAPTER}") as response:
         notebook = json.loads(response.read())
     (work / CHAPTER).write_text(json.dumps(notebook))
+    # What the build writes into the served notebooks when the book is published at an address
+    # (html.baseurl; on GitHub Actions, its Pages address): that address's wheel as the default.
+    wheel_url = f"{site}_static/wheels/{wheels[0].name}"
+    assert load_source("book/_ext/coursekit_wheel.py").set_default_url(work / CHAPTER, wheel_url)
 
-    env = {key: value for key, value in os.environ.items() if key not in {"PYTHONPATH", "VIRTUAL_ENV"}}
+    env = {key: value for key, value in os.environ.items() if key not in {"PYTHONPATH", "VIRTUAL_ENV", "COURSEKIT_WHEEL"}}
     env.update(
-        COURSEKIT_WHEEL=f"{site}_static/wheels/{wheels[0].name}",
         COURSEKIT_DATA=str(tmp_path / "data"),  # empty: coursekit fetches and verifies the data
         PIP_NO_INDEX="1",  # everything but coursekit is installed already; nothing is downloaded
         PIP_DISABLE_PIP_VERSION_CHECK="1",

@@ -122,6 +122,8 @@ def test_chapter_page_as_a_reader_sees_it(site, browser, chapter):
     for i in range(solutions.count()):
         assert "toggle-hidden" in (solutions.nth(i).get_attribute("class") or ""), "solutions start collapsed"
     first = solutions.first
+    # A screen reader announces what the toggle opens (book/_static/theme-fixes.js).
+    assert (first.locator(".toggle-button").get_attribute("aria-label") or "").startswith("Solution to Exercise")
     body = first.locator("xpath=./*[not(contains(@class, 'admonition-title'))]").first
     assert not body.is_visible()
     first.locator(".admonition-title").click()
@@ -342,6 +344,87 @@ def test_no_page_is_wider_than_a_phone(site, browser):
     assert wide == {}, f"pages wider than a phone (scroll width, elements past the edge): {wide}"
 
 
+# Formulas whose ink a reader cannot reach: each formula's box is scrolled to its start and to its
+# end, and the formula's content (its text's rectangle, not the <math> element, which a flex box
+# shrinks) must lie inside the box at both, and the box inside the article (or inside a box that
+# scrolls, such as a wide table's).
+FORMULAS_CUT = """() => {
+  const article = document.querySelector('article').getBoundingClientRect();
+  const cut = [];
+  for (const box of document.querySelectorAll('article div.math, article span.math')) {
+    const math = box.querySelector('math');
+    if (!math) continue;
+    const ink = document.createRange();
+    ink.selectNodeContents(math);
+    box.scrollLeft = 0;
+    const atStart = [box.getBoundingClientRect(), ink.getBoundingClientRect()];
+    box.scrollLeft = box.scrollWidth;
+    const atEnd = [box.getBoundingClientRect(), ink.getBoundingClientRect()];
+    box.scrollLeft = 0;
+    // In a box that scrolls (a wide table's container), the formula is reached by scrolling that box.
+    let inScroller = false;
+    for (let up = box.parentElement; up && up.tagName !== 'ARTICLE'; up = up.parentElement) {
+      if (['auto', 'scroll'].includes(getComputedStyle(up).overflowX)) inScroller = true;
+    }
+    const pastArticle = inScroller ? 0 : atStart[0].right - article.right;
+    const lost = Math.max(atStart[0].left - atStart[1].left, atEnd[1].right - atEnd[0].right, pastArticle);
+    if (lost > 1) cut.push(`${Math.round(lost)} px of ${math.textContent.slice(0, 50)}`);
+  }
+  return cut;
+}"""
+
+
+# Code and output blocks that scroll sideways: the line that is too long, and by how much.
+BLOCKS_THAT_SCROLL = """() => Array.from(document.querySelectorAll('article div.cell_input pre, article div.cell_output pre'))
+  .filter(pre => pre.scrollWidth > pre.clientWidth + 1)
+  .map(pre => {
+    const longest = pre.textContent.split('\\n').reduce((a, b) => (b.length > a.length ? b : a), '');
+    return `${pre.scrollWidth - pre.clientWidth} px: ${longest.trim().slice(0, 70)}`;
+  })"""
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda p: p.stem)
+def test_code_and_outputs_fit_a_laptops_column(site, browser, chapter):
+    # Code is at most 88 columns (notebooks/ruff.toml); printed output is kept as narrow.
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    page.goto(urljoin(site, f"notebooks/{chapter.stem}.html"), wait_until="load")
+    page.evaluate("async () => { await document.fonts.ready; }")
+    scrolling = page.evaluate(BLOCKS_THAT_SCROLL)
+    page.close()
+    assert scrolling == [], f"{len(scrolling)} code or output blocks scroll sideways at 1280 px: {scrolling}"
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_every_formula_is_whole_or_scrolls_to_its_end(site, browser, width):
+    cut = {}
+    for url in _pages(site):
+        page = browser.new_page(viewport={"width": width, "height": 844})
+        page.goto(url, wait_until="load")
+        page.evaluate("async () => { await document.fonts.ready; }")
+        if lost := page.evaluate(FORMULAS_CUT):
+            cut[url.removeprefix(site)] = lost
+        page.close()
+    assert cut == {}, f"formulas cut at {width} px, out of reach even by scrolling their box: {cut}"
+
+
+# Inline code in a table that the browser broke inside a word (BCEL|oss): Sphinx puts each
+# space-separated word of a literal in its own span.pre, which then has more than one line box.
+BROKEN_IDENTIFIERS = """() => Array.from(document.querySelectorAll('article table code.literal span.pre'))
+  .filter(word => word.getClientRects().length > 1)
+  .map(word => word.textContent)"""
+
+
+def test_tables_keep_identifiers_whole_on_a_phone(site, browser):
+    broken = {}
+    for url in _pages(site):
+        page = browser.new_page(viewport={"width": 390, "height": 844})
+        page.goto(url, wait_until="load")
+        if words := page.evaluate(BROKEN_IDENTIFIERS):
+            broken[url.removeprefix(site)] = words
+        page.close()
+    assert broken == {}, f"identifiers broken across lines in tables: {broken}"
+
+
 def test_search_results_show_no_formula_text(site, browser):
     # Chapter 3's snippets would quote its formulas' MathML characters without their layout
     # ("𝐨=𝐱𝐖+𝐛"); book/_static/theme-fixes.js puts "…" in their place.
@@ -351,6 +434,17 @@ def test_search_results_show_no_formula_text(site, browser):
     snippets = page.locator("#search-results li p.context").all_inner_texts()
     assert snippets, "the search found nothing"
     assert not [s for s in snippets if re.search(r"\\\(|\\\[|\\mathbf|\\hat|[\U0001D400-\U0001D7FF∂∑σ]", s)], snippets
+    # Nor the theme's printed table of contents, which heads each page's text ("3.2.1. Scores into ...").
+    assert not [s for s in snippets if re.search(r"\d\.\d+\.\d+\. [A-Z]", s)], snippets
+    # One search box on the page, with the magnifier beside the query, not over its first letter.
+    page.set_viewport_size({"width": 1280, "height": 800})
+    boxes = page.locator("input[type=search], .search-button-field").locator("visible=true")
+    assert boxes.count() == 1, f"{boxes.count()} search boxes shown"
+    icon = page.locator(".bd-search-container .fa-magnifying-glass").bounding_box()
+    text_starts = page.locator(".bd-search-container input[type=search]").evaluate(
+        "i => i.getBoundingClientRect().left + parseFloat(getComputedStyle(i).paddingLeft)"
+    )
+    assert icon["x"] + icon["width"] <= text_starts, "the magnifier covers the query"
 
 
 class _ProseText(HTMLParser):
@@ -477,3 +571,11 @@ def test_dark_mode_reads_and_navigates(site, browser):
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=SCREENSHOTS / "dark-390.png")
     assert errors == []
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_a_first_visit_follows_the_systems_colour_scheme(site, browser, scheme):
+    page = browser.new_page(viewport={"width": 1280, "height": 800}, color_scheme=scheme)
+    page.goto(urljoin(site, "book/intro.html"), wait_until="load")
+    assert page.evaluate("document.documentElement.dataset.theme") == scheme
+    page.close()
