@@ -17,7 +17,7 @@ help:
 	@echo "make test     set up and run every test: unit, notebooks, book build, browser checks"
 	@echo "make student  write the student editions (no solutions) into student/"
 	@echo "make assignments   build the autograded assignments with otter-grader into _build/assignments/"
-	@echo "make grade CHAPTER=03 SUBMISSIONS=DIR   grade every notebook in DIR, without Docker, into DIR/grades.csv"
+	@echo "make grade CHAPTER=03 SUBMISSIONS=DIR   grade every notebook in DIR, each in a bubblewrap sandbox, into DIR/grades.csv"
 	@echo "make bench    time the data loaders, train_ch3, every chapter (3 runs each; records the chapters' medians) and d2l against coursekit.d2l"
 	@echo "make bench-margins  every trained-model threshold over 5 seeds, generic kernels, 1 thread (about 30 min)"
 	@echo "make portability    execute every chapter under 3 CPU kernel sets x 1 and 2 threads"
@@ -73,10 +73,10 @@ student: venv
 assignments: data
 	$(BIN)/python tools/assignments.py
 
-# Options: OUT=path/grades.csv, TIMEOUT=seconds per submission (default 300), JOBS=submissions at once.
+# Options: OUT=path/grades.csv, TIMEOUT=seconds per submission (default 300), JOBS=submissions at once, UNSAFE=1 (no sandbox).
 grade: data
 	@test -n "$(CHAPTER)" -a -n "$(SUBMISSIONS)" || { echo "usage: make grade CHAPTER=03 SUBMISSIONS=folder-of-notebooks"; exit 2; }
-	$(BIN)/python tools/grade.py --chapter $(CHAPTER) $(SUBMISSIONS) $(if $(OUT),-o $(OUT)) $(if $(TIMEOUT),--timeout $(TIMEOUT)) $(if $(JOBS),--jobs $(JOBS))
+	$(BIN)/python tools/grade.py --chapter $(CHAPTER) $(SUBMISSIONS) $(if $(OUT),-o $(OUT)) $(if $(TIMEOUT),--timeout $(TIMEOUT)) $(if $(JOBS),--jobs $(JOBS)) $(if $(UNSAFE),--unsafe)
 
 # Benchmarks time things: run them on a quiet machine (no other PyTorch process).
 bench: data

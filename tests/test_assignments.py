@@ -8,10 +8,14 @@ graded as `make grade` grades them: each in a fresh kernel, without Docker.
 from __future__ import annotations
 
 import csv
+import hashlib
+import hmac
 import json
 import os
 import re
 import sys
+import tempfile
+import time
 import types
 import zipfile
 from importlib import metadata
@@ -178,6 +182,83 @@ def test_grades_of_synthetic_submissions_chapter_4(built, tmp_path):
         assert {k: float(row[k]) for k in points} == {k: (0.0 if k == q else p) for k, p in points.items()}, row
 
 
+# What a student who wants the points tries from a cell of a notebook with no answers (issue #30):
+# a detached process that rewrites grades.csv once grading is over; the instructor's
+# autograder.zip, by its path and as found in other processes' command lines; the hidden tests
+# copied out; the other submissions deleted; files written wherever the grader's user may write;
+# full marks written into every pipe it can open, the grader's result pipe among them if it could.
+HOSTILE = """\
+import glob, os, pathlib, shutil, subprocess
+subprocess.Popen(["sh", "-c", "sleep 6; echo forged > {subs}/grades.csv; touch {subs}/daemon-was-here"], start_new_session=True)
+zips = {{{zip!r}}}
+for cmdline in glob.glob("/proc/*/cmdline"):
+    try:
+        zips |= {{a for a in pathlib.Path(cmdline).read_bytes().decode().split("\\0") if a.endswith(".zip")}}
+    except OSError:
+        pass
+for target in zips:
+    try:
+        pathlib.Path(target).write_bytes(b"tests that always pass")
+    except OSError:
+        pass
+for folder in ({subs!r}, {root!r}, {home!r}, "/var/tmp"):
+    for test in glob.glob("**/tests/*.py", recursive=True):
+        try:
+            shutil.copy(test, os.path.join(folder, "stolen-" + os.path.basename(test)))
+        except OSError:
+            pass
+    try:
+        pathlib.Path(folder, "hostile-was-here").write_text("x")
+    except OSError:
+        pass
+fake = '{{"scores": {{"q1": 2, "q2": 3, "q3": 2}}, "errors": [], "tampered": [], "report": ""}}'
+for fd in glob.glob("/proc/*/fd/*"):
+    try:
+        if os.readlink(fd).startswith("pipe:"):
+            with open(fd, "w") as pipe:
+                pipe.write(fake)
+    except OSError:
+        pass
+for other in glob.glob({subs!r} + "/*.ipynb"):
+    try:
+        os.remove(other)
+    except OSError:
+        pass"""
+
+
+@pytest.mark.skipif(grade.bubblewrap() is None, reason="bubblewrap cannot make a sandbox here (apt-get install bubblewrap; .ci/run installs it)")
+def test_a_hostile_submission_in_the_sandbox_earns_nothing_and_leaves_nothing(built, tmp_path):
+    import psutil
+
+    folder = built["03_softmax_regression"]
+    subs = tmp_path / "submissions"
+    subs.mkdir()
+    zip_digest = hashlib.sha256((folder / "autograder.zip").read_bytes()).hexdigest()
+    home = Path.home()
+    attack = HOSTILE.format(subs=str(subs), zip=str(folder / "autograder.zip"), root=str(ROOT), home=str(home))
+    submissions.write(submissions.submission(folder), subs / "solution.ipynb")
+    submissions.write(submissions.student_notebook(folder), subs / "no_answers.ipynb")
+    hostile = submissions.student_notebook(folder)
+    hostile.cells.insert(1, nbformat.v4.new_code_cell(attack))
+    submissions.write(hostile, subs / "hostile.ipynb")
+    runs_before = set(Path(tempfile.gettempdir()).glob("otter-run-*"))
+
+    grade.grade_folder(subs, folder, timeout=240, jobs=2, check_code=False, quiet=True, bwrap=grade.bubblewrap())
+    time.sleep(8)  # past the detached process's wake-up, had it survived
+
+    rows = rows_of(subs / "grades.csv")
+    assert float(rows["hostile.ipynb"]["total"]) == 0 == float(rows["no_answers.ipynb"]["total"]), rows["hostile.ipynb"]
+    assert float(rows["solution.ipynb"]["total"]) == sum(auto_points(folder).values()), "the sandbox must not stop a right answer"
+    assert sorted(p.name for p in subs.iterdir()) == ["feedback", "grades.csv", "hostile.ipynb", "no_answers.ipynb", "solution.ipynb"]
+    assert hashlib.sha256((folder / "autograder.zip").read_bytes()).hexdigest() == zip_digest, "the instructor's autograder.zip changed"
+    for place in (ROOT, home, Path("/var/tmp")):
+        left = [p.name for p in place.iterdir() if p.name.startswith(("stolen-", "hostile-was-here"))]
+        assert not left, f"the submission wrote {left} into {place}"
+    assert set(Path(tempfile.gettempdir()).glob("otter-run-*")) <= runs_before, "an otter-run folder was left behind"
+    survivors = [p.pid for p in psutil.process_iter(["cmdline"]) if str(subs) in " ".join(p.info["cmdline"] or [])]
+    assert not survivors, f"processes the submission started outlived its grading: {survivors}"
+
+
 def test_a_submission_over_the_time_limit_is_stopped_with_its_kernel(built, tmp_path):
     import psutil
 
@@ -188,12 +269,81 @@ def test_a_submission_over_the_time_limit_is_stopped_with_its_kernel(built, tmp_
     loop = f"import os, pathlib\npathlib.Path({str(pid_file)!r}).write_text(str(os.getpid()))\nwhile True:\n    pass"
     path = submissions.write(submissions.submission(folder, extra_cells={"start": loop}), tmp_path / "loop.ipynb")
     before = {p.pid for p in psutil.Process().children(recursive=True)}
+    runs_before = set(Path(tempfile.gettempdir()).glob("otter-run-*"))
     result = grade.grade_submission(path, folder, timeout=20)
+    # otter's folder holds the hidden tests: a killed worker must not leave it behind.
+    assert set(Path(tempfile.gettempdir()).glob("otter-run-*")) <= runs_before, "an otter-run folder was left in the temporary directory"
     assert result.status == "timeout" and result.total == 0 and "20 s" in result.reason
     kernel = int(pid_file.read_text())
     assert not psutil.pid_exists(kernel) or psutil.Process(kernel).status() == psutil.STATUS_ZOMBIE, "the kernel still runs"
     left = [p for p in psutil.Process().children(recursive=True) if p.pid not in before]
     assert not left, f"processes left running: {left}"
+
+
+def _assignment_stub(folder: Path) -> Path:
+    """An assignment folder with only its manifest: enough for what is refused before grading."""
+    folder.mkdir()
+    questions = [{"name": "q1", "points": 2, "manual": False}, {"name": "q4", "points": 1, "manual": True}]
+    (folder / "assignment.json").write_text(json.dumps({"name": "03_softmax_regression", "questions": questions, "student_code_cells": []}))
+    return folder
+
+
+def test_only_a_result_signed_with_the_key_counts():
+    key, other = b"k" * 32, b"o" * 32
+
+    def line(body: bytes, signer: bytes) -> bytes:
+        return hmac.new(signer, body, "sha256").hexdigest().encode() + b" " + body
+
+    real, forged = b'{"scores": {"q1": 0.0}}', b'{"scores": {"q1": 2.0}}'
+    assert grade.signed_result(b"\n".join([line(real, key), line(forged, other), b"junk"]), key) == {"scores": {"q1": 0.0}}
+    assert grade.signed_result(line(forged, other) + b"\n" + forged, key) is None
+
+
+def test_grading_without_a_sandbox_needs_unsafe(tmp_path, monkeypatch, capsys):
+    assignments = tmp_path / "assignments"
+    assignments.mkdir()
+    (_assignment_stub(assignments / "03_softmax_regression") / "autograder.zip").write_bytes(b"")
+    subs = tmp_path / "submissions"
+    subs.mkdir()
+    (subs / "essay.txt").write_text("not a notebook")
+    monkeypatch.setattr(grade, "bubblewrap", lambda: None)
+    argv = ["--chapter", "03", str(subs), "--assignments", str(assignments)]
+    with pytest.raises(SystemExit) as refused:
+        grade.main(argv)
+    assert refused.value.code == 2 and "apt-get install bubblewrap" in capsys.readouterr().err
+    assert not (subs / "grades.csv").exists()
+    assert grade.main([*argv, "--unsafe"]) == 0
+    assert "sandbox: none (--unsafe)" in capsys.readouterr().out
+    assert rows_of(subs / "grades.csv")["essay.txt"]["status"] == "not-a-notebook"
+
+
+def test_the_csv_neutralises_cells_a_spreadsheet_would_run(tmp_path):
+    assignment = _assignment_stub(tmp_path / "assignment")
+    names = ["=1+1.ipynb", "+1-1.txt", "@SUM(1).txt", "-2.ipynb", "\tname.ipynb", "\rname.ipynb", "plain.ipynb"]
+    grades = [grade.Grade(name, "not-a-notebook", {"q1": 0.0}, '=HYPERLINK("http://x")') for name in names]
+    out = tmp_path / "grades.csv"
+    grade.write_csv(grades, assignment, out)
+    with open(out, newline="") as f:
+        rows = list(csv.reader(f))[1:]
+    assert [row[0] for row in rows] == [f"'{n}" for n in names[:-1]] + ["plain.ipynb"]
+    assert all(row[-1].startswith("'=") for row in rows)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["assignment", "grades.csv"]
+
+
+def test_a_symlinked_submission_is_refused_without_reading_its_target(tmp_path):
+    assignment = _assignment_stub(tmp_path / "assignment")
+    secret = tmp_path / "secret.txt"
+    secret.write_text("the instructor's secret")
+    (tmp_path / "link.ipynb").symlink_to(secret)
+    result = grade.grade_submission(tmp_path / "link.ipynb", assignment)
+    assert result.status == "not-a-notebook" and "symbolic link" in result.reason and "secret" not in result.reason
+
+
+def test_an_upper_case_extension_is_read_as_a_notebook(tmp_path):
+    assignment = _assignment_stub(tmp_path / "assignment")
+    (tmp_path / "upper.IPYNB").write_text("not json")
+    result = grade.grade_submission(tmp_path / "upper.IPYNB", assignment)
+    assert result.status == "not-a-notebook" and result.reason.startswith("not a readable notebook"), result.reason
 
 
 def test_the_scan_flags_reaching_for_the_grader_not_ordinary_answers():

@@ -1,12 +1,12 @@
-"""Grade a folder of submitted notebooks with otter-grader, without Docker (`make grade`).
+"""Grade a folder of submitted notebooks with otter-grader, each in a sandbox (`make grade`).
 
-    python tools/grade.py --chapter 03 SUBMISSIONS [-o grades.csv] [--timeout 300] [--jobs 2] [--no-scan]
+    python tools/grade.py --chapter 03 SUBMISSIONS [-o grades.csv] [--timeout 300] [--jobs 2] [--no-scan] [--unsafe]
 
 Every entry of SUBMISSIONS (except hidden files and the outputs of this tool) is
 a submission. Each ``.ipynb`` is graded by otter's non-containerized grader
-(what ``otter run`` does) in a subprocess of its own, with a time limit: the
-notebook is executed top to bottom in a fresh kernel on this machine, with this
-environment, and then every test of the assignment, public and hidden, is run.
+(what ``otter run`` does) in a subprocess of its own, in a bubblewrap sandbox,
+with a time limit: the notebook is executed top to bottom in a fresh kernel with
+this environment, and then every test of the assignment, public and hidden, is run.
 
 The result is ``grades.csv`` (by default in SUBMISSIONS): one row per
 submission, with its ``status``, the score of each auto-graded question, an
@@ -33,8 +33,12 @@ The assignment comes from ``make assignments`` (``_build/assignments/NN_name/``)
 it is built first if missing. Grading is offline: the chapters' data come from
 coursekit's data folder or ``COURSEKIT_MIRRORS``.
 
-Security: grading runs the students' code on this machine with your rights.
-See "Grading without containers: the limits" in book/instructors.md.
+Security: each submission runs in a bubblewrap sandbox (Debian's ``bubblewrap``; see
+``sandboxed``): no network, the system read-only, a scratch folder of its own as the only
+writable place, the course's repository, the instructor's home and the other submissions
+hidden, and every process it starts ended with it. Without bubblewrap the tool refuses to
+grade unless given ``--unsafe``, which runs the students' code with your rights. What the
+sandbox does not stop is in "Grading: the limits" in book/instructors.md.
 """
 
 from __future__ import annotations
@@ -42,14 +46,17 @@ from __future__ import annotations
 import argparse
 import csv
 import hashlib
+import hmac
 import io
 import json
 import os
 import re
+import secrets
 import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import tokenize
 import zipfile
@@ -156,14 +163,64 @@ def _kill_tree(process: subprocess.Popen) -> None:
     process.wait()
 
 
-def grade_submission(path: Path, assignment: Path, timeout: float = DEFAULT_TIMEOUT, check_code: bool = True, feedback: Path | None = None) -> Grade:
-    """Grade one submission against a built assignment folder (see the module docstring for the statuses)."""
+def bubblewrap() -> str | None:
+    """The path of bubblewrap (Debian's package ``bubblewrap``) if it can make a sandbox here, else None."""
+    bwrap = shutil.which("bwrap")
+    if bwrap is None:
+        return None
+    probe = subprocess.run([bwrap, "--ro-bind", "/", "/", "--unshare-all", "--die-with-parent", "true"], capture_output=True)
+    return bwrap if probe.returncode == 0 else None
+
+
+def sandboxed(command: list[str], scratch: Path, hidden: list[Path], bwrap: str) -> list[str]:
+    """``command`` run by bubblewrap: the system read-only, no network, ``scratch`` the only writable folder.
+
+    ``hidden`` (the course's repository with its solutions and built assignments, the folder
+    of submissions, the instructor's home) are covered by empty folders; Python, coursekit and
+    the data sets are bound back, read-only. The processes the command starts live in a PID
+    namespace of their own and end with it; no capability is kept (bubblewrap's default).
+    """
+    import coursekit
+    from coursekit.data import data_dir
+
+    keep = {Path(sys.prefix), Path(sys.base_prefix), Path(coursekit.__file__).resolve().parent, data_dir().resolve(), Path(__file__).resolve()}
+    keep |= {Path(p).resolve() for p in os.environ.get("COURSEKIT_MIRRORS", "").split(os.pathsep) if p}
+    temporary = Path("/tmp")  # other gradings' folders: replaced as a whole
+    hidden = sorted({p.resolve() for p in hidden if p.exists() and not p.resolve().is_relative_to(temporary)})
+    hidden = [h for h in hidden if not any(h != o and h.is_relative_to(o) for o in hidden)]  # inside another: covered
+    args = [bwrap, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", str(temporary)]
+    args += ["--unshare-all", "--die-with-parent", "--new-session"]
+    for folder in hidden:
+        args += ["--tmpfs", str(folder)]
+    covered = [temporary, *hidden]
+    for path in sorted(k for k in keep if k.exists() and any(k.is_relative_to(h) for h in covered)):
+        args += ["--ro-bind", str(path), str(path)]
+    args += ["--bind", str(scratch), str(scratch), "--chdir", str(scratch), "--setenv", "HOME", str(scratch)]
+    return args + ["--", *command]
+
+
+def grade_submission(
+    path: Path,
+    assignment: Path,
+    timeout: float = DEFAULT_TIMEOUT,
+    check_code: bool = True,
+    feedback: Path | None = None,
+    bwrap: str | None = None,
+) -> Grade:
+    """Grade one submission against a built assignment folder (see the module docstring for the statuses).
+
+    With ``bwrap`` (see ``bubblewrap``), the submission runs in a sandbox that sees neither the
+    instructor's files nor the other submissions; without it, with this user's rights.
+    """
     manifest = json.loads((assignment / "assignment.json").read_text())
     auto = [q["name"] for q in manifest["questions"] if not q["manual"]]
     zeros = dict.fromkeys(auto, 0.0)
+    if path.is_symlink():
+        # Not followed: its target (any file the grader can read) must not reach the reason column.
+        return Grade(path.name, "not-a-notebook", zeros, "a symbolic link, not a notebook: submit the .ipynb file itself")
     if path.is_dir():
         return Grade(path.name, "not-a-notebook", zeros, "a folder, not a notebook")
-    if path.suffix != ".ipynb":
+    if path.suffix.lower() != ".ipynb":
         return Grade(path.name, "not-a-notebook", zeros, f"not a notebook (a {path.suffix or 'file without extension'}): submit the .ipynb file")
     try:
         nb = nbformat.read(path, as_version=4)
@@ -173,33 +230,65 @@ def grade_submission(path: Path, assignment: Path, timeout: float = DEFAULT_TIME
     findings = scan(nb, set(manifest["student_code_cells"])) if check_code else []
 
     with tempfile.TemporaryDirectory(prefix="grade-") as tmp:
-        result_path = Path(tmp) / "result.json"
         # The submission under a plain name: otter reads the one .ipynb of its folder.
         # A notebook without the assignment's name (a new notebook, the cells pasted in) is graded as
         # this assignment; one named for another assignment is refused by otter.
         submission = Path(tmp) / "submission.ipynb"
         nb.metadata.setdefault("otter", {}).setdefault("assignment_name", manifest["name"])
         nbformat.write(nb, submission)
-        env = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "MPLBACKEND": "Agg", "PYTHONWARNINGS": "ignore"}
+        # TMPDIR: the worker's own temporary folders (otter's, with the hidden tests) go in this one,
+        # which is removed below even when the worker is killed at the time limit.
+        env = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "MPLBACKEND": "Agg", "PYTHONWARNINGS": "ignore", "TMPDIR": tmp}
         env.pop("JPY_SESSION_NAME", None)
-        command = [sys.executable, str(Path(__file__).resolve()), "--worker", str(submission), str(assignment / "autograder.zip"), str(result_path)]
+        # The worker reads its own copy of the autograder: the instructor's stays out of the sandbox.
+        autograder = Path(shutil.copy(assignment / "autograder.zip", Path(tmp) / "autograder.zip"))
+        # The result comes back through a pipe, not a file of the scratch folder, signed with a key
+        # that the worker reads from its stdin before any of the submission runs: the submission's
+        # processes can write into the pipe (the sandbox's first process holds it too) but not sign.
+        read_end, write_end = os.pipe()
+        key = secrets.token_bytes(32)
+        command = [sys.executable, str(Path(__file__).resolve()), "--worker", str(submission), str(autograder), str(write_end)]
+        if bwrap is not None:
+            command = sandboxed(command, Path(tmp), [ROOT, path.parent.resolve(), assignment.resolve(), Path.home()], bwrap)
         start = time.perf_counter()
-        with open(Path(tmp) / "log.txt", "w+") as log:
-            process = subprocess.Popen(command, cwd=tmp, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        received: list[bytes] = []
+        with open(Path(tmp) / "log.txt", "w+") as log, os.fdopen(read_end, "rb") as pipe:
+            try:
+                process = subprocess.Popen(
+                    command,
+                    cwd=tmp,
+                    env=env,
+                    stdin=subprocess.PIPE,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,
+                    pass_fds=(write_end,),
+                )
+            finally:
+                os.close(write_end)
+            process.stdin.write(key.hex().encode() + b"\n")
+            process.stdin.close()
+            # Read while the worker runs: a long report would fill the pipe and block it.
+            reader = threading.Thread(target=lambda: received.append(pipe.read()), daemon=True)
+            reader.start()
             try:
                 process.wait(timeout=timeout)
             except subprocess.TimeoutExpired:
                 _kill_tree(process)
+                reader.join(timeout=10)  # the pipe's last holders are gone: it reads to its end
                 reason = f"stopped after {timeout:g} s, the per-submission limit (an endless loop, or training too long?)"
                 return Grade(path.name, "timeout", zeros, reason, time.perf_counter() - start)
             seconds = time.perf_counter() - start
+            reader.join()
             log.seek(0)
             output = log.read()
-        if process.returncode != 0 or not result_path.is_file():
+        result = signed_result(received[0] if received else b"", key)
+        if process.returncode != 0 or result is None:
             last = [line for line in output.strip().splitlines() if line.strip()][-1:] or ["no output"]
             message = re.sub(r"^[\w.]*(Error|Exception): ", "", last[0])  # otter.run...OtterRuntimeError: Received ...
+            if process.returncode == 0:
+                message = "the grader's signed result is missing (the submission's processes wrote into its pipe?)"
             return Grade(path.name, "error", zeros, f"grading failed: {message[:300]}", seconds)
-        result = json.loads(result_path.read_text())
 
     if feedback is not None:
         feedback.mkdir(parents=True, exist_ok=True)
@@ -223,8 +312,18 @@ def grade_submission(path: Path, assignment: Path, timeout: float = DEFAULT_TIME
     return Grade(path.name, "graded", scores, raised, seconds)
 
 
+def spreadsheet_safe(text: str) -> str:
+    """``text`` as a spreadsheet shows it, not as a formula it runs: a leading = + - @ tab or CR is quoted with '."""
+    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
 def write_csv(grades: list[Grade], assignment: Path, out: Path) -> None:
-    """grades.csv: submission, status, one column per question (empty for those graded by hand), total, possible, reason."""
+    """grades.csv: submission, status, one column per question (empty for those graded by hand), total, possible, reason.
+
+    Written whole to a temporary file beside ``out`` and then renamed, so that the file an
+    instructor opens is never half written. Submission names and reasons come from students:
+    they pass through ``spreadsheet_safe``.
+    """
     questions = json.loads((assignment / "assignment.json").read_text())["questions"]
     auto = [q for q in questions if not q["manual"]]
     header = ["submission", "status"]
@@ -232,14 +331,20 @@ def write_csv(grades: list[Grade], assignment: Path, out: Path) -> None:
     header += ["total", "possible", "reason"]
     possible = sum(q["points"] for q in auto)
     out.parent.mkdir(parents=True, exist_ok=True)
-    with open(out, "w", newline="") as f:
-        writer = csv.writer(f)
-        writer.writerow(header)
-        for grade in grades:
-            row = [grade.submission, grade.status]
-            row += [f"{grade.scores.get(q['name'], 0.0):g}" if not q["manual"] else "" for q in questions]
-            row += [f"{grade.total:g}", f"{possible:g}", grade.reason]
-            writer.writerow(row)
+    with tempfile.NamedTemporaryFile("w", newline="", dir=out.parent, prefix=f".{out.name}.", delete=False) as f:
+        try:
+            writer = csv.writer(f)
+            writer.writerow(header)
+            for grade in grades:
+                row = [spreadsheet_safe(grade.submission), grade.status]
+                row += [f"{grade.scores.get(q['name'], 0.0):g}" if not q["manual"] else "" for q in questions]
+                row += [f"{grade.total:g}", f"{possible:g}", spreadsheet_safe(grade.reason)]
+                writer.writerow(row)
+        except BaseException:
+            f.close()
+            os.unlink(f.name)
+            raise
+    os.replace(f.name, out)
 
 
 def submissions_in(folder: Path, skip: set[str]) -> list[Path]:
@@ -255,8 +360,13 @@ def grade_folder(
     jobs: int | None = None,
     check_code: bool = True,
     quiet: bool = False,
+    bwrap: str | None = None,
 ) -> list[Grade]:
-    """Grade every submission of ``folder``, write ``out`` (default folder/grades.csv) and feedback/; return the grades."""
+    """Grade every submission of ``folder``, write ``out`` (default folder/grades.csv) and feedback/; return the grades.
+
+    Each submission in a sandbox when ``bwrap`` is given (see ``grade_submission``); the CSV is
+    written once, after the last sandbox has ended.
+    """
     out = out or folder / "grades.csv"
     feedback = out.parent / "feedback"
     paths = submissions_in(folder, {out.name, feedback.name})
@@ -265,7 +375,7 @@ def grade_folder(
     jobs = jobs or max(1, min(len(paths), os.cpu_count() or 1))
 
     def one(path: Path) -> Grade:
-        grade = grade_submission(path, assignment, timeout, check_code, feedback)
+        grade = grade_submission(path, assignment, timeout, check_code, feedback, bwrap)
         if not quiet:
             print(f"{grade.submission}: {grade.status}, {grade.total:g} points {grade.reason}".rstrip(), flush=True)
         return grade
@@ -279,12 +389,37 @@ def grade_folder(
 # ---- the worker: one submission, in a subprocess of its own ---------------------------------
 
 
-def _worker(submission: str, autograder_zip: str, result_path: str) -> None:
+def signed_result(received: bytes, key: bytes) -> dict | None:
+    """The worker's result: the last line of ``received`` that carries a valid HMAC-SHA256 under ``key``."""
+    for line in reversed(received.splitlines()):
+        mac, _, body = line.partition(b" ")
+        if hmac.compare_digest(mac, hmac.new(key, body, "sha256").hexdigest().encode()):
+            return json.loads(body)
+    return None
+
+
+def _keep_to_itself(fd: int) -> None:
+    """The result pipe ``fd`` and this process's memory (the signing key) stay its own: the pipe is
+    not inherited by the kernel, and a process that is not "dumpable" can be inspected
+    (/proc/PID/mem, /proc/PID/fd) only with CAP_SYS_PTRACE, which the sandbox does not grant."""
+    os.set_inheritable(fd, False)
+    if sys.platform == "linux":
+        import ctypes
+
+        pr_set_dumpable = 4
+        ctypes.CDLL(None, use_errno=True).prctl(pr_set_dumpable, 0, 0, 0, 0)
+
+
+def _worker(submission: str, autograder_zip: str, result_fd: str) -> None:
     """Grade one notebook as ``otter run`` does, and check that its tests were not changed meanwhile.
 
-    Writes ``result_path`` (JSON): the score of each question, the cells that raised, the test
+    Writes to the pipe ``result_fd`` (JSON): the score of each question, the cells that raised, the test
     files that changed during grading, and otter's report.
     """
+    fd = int(result_fd)
+    _keep_to_itself(fd)
+    key = bytes.fromhex(sys.stdin.readline().strip())
+    os.dup2(os.open(os.devnull, os.O_RDONLY), 0)  # the kernel inherits an empty stdin, not the key's pipe
     import contextlib
 
     import dill
@@ -319,16 +454,15 @@ def _worker(submission: str, autograder_zip: str, result_path: str) -> None:
                 first = next((line for line in cell.source.splitlines() if line.strip()), "")
                 errors.append(f"{output['ename']}: {output['evalue'][:120]} (in the cell that starts `{first[:60]}`)")
     summary = results.summary() if results.results else "no test ran"
-    Path(result_path).write_text(
-        json.dumps(
-            {
-                "scores": {name: tf.score for name, tf in results.results.items()},
-                "errors": errors,
-                "tampered": tampered,
-                "report": f"{summary}\n\n{report.getvalue()}",
-            }
-        )
-    )
+    outcome = {
+        "scores": {name: tf.score for name, tf in results.results.items()},
+        "errors": errors,
+        "tampered": tampered,
+        "report": f"{summary}\n\n{report.getvalue()}",
+    }
+    body = json.dumps(outcome).encode()
+    with os.fdopen(fd, "wb") as result:
+        result.write(b"\n" + hmac.new(key, body, "sha256").hexdigest().encode() + b" " + body + b"\n")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -344,11 +478,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--jobs", type=int, help="submissions graded at once (default: one per CPU core)")
     parser.add_argument("--no-scan", dest="check_code", action="store_false", help="do not flag code that reaches for the grader (after review)")
     parser.add_argument("--assignments", type=Path, default=ASSIGNMENTS, help="where `make assignments` wrote them")
+    parser.add_argument("--unsafe", action="store_true", help="grade without a sandbox, with your rights (see book/instructors.md)")
     args = parser.parse_args(argv)
     if not args.submissions.is_dir():
         parser.error(f"{args.submissions} is not a folder")
+    bwrap = None if args.unsafe else bubblewrap()
+    if bwrap is None and not args.unsafe:
+        parser.error(
+            "no sandbox to grade in: bubblewrap is missing or cannot create namespaces here. Install it "
+            "(apt-get install bubblewrap), or pass --unsafe to run the students' code with your rights"
+        )
+    print(f"sandbox: {'bubblewrap (' + bwrap + ')' if bwrap else 'none (--unsafe): submissions run with your rights'}", flush=True)
     assignment = find_assignment(args.chapter, args.assignments)
-    grades = grade_folder(args.submissions, assignment, args.output, args.timeout, args.jobs, args.check_code)
+    grades = grade_folder(args.submissions, assignment, args.output, args.timeout, args.jobs, args.check_code, bwrap=bwrap)
     out = args.output or args.submissions / "grades.csv"
     counts = {status: sum(g.status == status for g in grades) for status in dict.fromkeys(g.status for g in grades)}
     print(f"{len(grades)} submissions ({', '.join(f'{n} {s}' for s, n in counts.items())}) -> {out}")
