@@ -38,7 +38,7 @@ Security: each submission runs in a bubblewrap sandbox (Debian's ``bubblewrap``;
 writable place, the course's repository, the instructor's home and the other submissions
 hidden, and every process it starts ended with it. Without bubblewrap the tool refuses to
 grade unless given ``--unsafe``, which runs the students' code with your rights. What the
-sandbox does not stop is in "Grading: the limits" in book/instructors.md.
+sandbox does not stop is in "Grading: the sandbox and its limits" in book/instructors.md.
 """
 
 from __future__ import annotations
