@@ -1,6 +1,6 @@
-"""Grading time: submissions of chapter 3's assignment graded as `make grade` does (otter, no Docker).
+"""Grading time: submissions of chapter 3's assignment graded as `make grade` does (otter, each in a sandbox).
 
-    python -m bench.grading [--submissions 30] [--jobs 2] [--repeats 3] [--record]
+    python -m bench.grading [--submissions 30] [--jobs 2] [--repeats 3] [--unsafe] [--record]
 
 Chapter 3's assignment is built first if missing (`make assignments`). The
 submissions are synthetic (tools/submissions.py): the solutions, every third
@@ -14,7 +14,9 @@ one with a wrong answer, so that the failing path is timed too. Printed:
 * what a student waits for ``grader.check("qN")``: the median and the largest
   time of a check cell, from the plain executions (run in the student folder).
 
-With ``--record`` the figures go to bench/results/grading.json with the machine.
+Each submission is graded in bubblewrap's sandbox, as `make grade` does; ``--unsafe``
+times grading without it, for comparison. With ``--record`` the figures go to
+bench/results/grading.json with the machine.
 Run it on a quiet machine: another PyTorch process on a 2-core CPU slows each run many times.
 """
 
@@ -51,8 +53,12 @@ def main() -> None:
     parser.add_argument("--submissions", type=int, default=30, help="how many submissions to grade (default 30)")
     parser.add_argument("--jobs", type=int, default=2, help="submissions graded at once (default 2)")
     parser.add_argument("--repeats", type=int, default=3, help="one-at-a-time runs for the overhead (default 3)")
+    parser.add_argument("--unsafe", action="store_true", help="grade without the sandbox, as `make grade UNSAFE=1`")
     parser.add_argument("--record", action="store_true", help=f"write the figures to {RESULTS.relative_to(ROOT)}")
     args = parser.parse_args()
+    bwrap = None if args.unsafe else grade.bubblewrap()
+    if bwrap is None and not args.unsafe:
+        parser.error("bubblewrap cannot make a sandbox here (apt-get install bubblewrap); --unsafe times grading without it")
     assignment = grade.find_assignment("03")
     with tempfile.TemporaryDirectory(prefix="bench-grading-") as tmp:
         folder = Path(tmp) / "submissions"
@@ -60,7 +66,7 @@ def main() -> None:
             answers = dict([WRONG_Q3]) if i % 3 == 2 else {}
             submissions.write(submissions.submission(assignment, answers), folder / f"student_{i:03d}.ipynb")
         start = time.perf_counter()
-        grades = grade.grade_folder(folder, assignment, jobs=args.jobs, quiet=True)
+        grades = grade.grade_folder(folder, assignment, jobs=args.jobs, quiet=True, bwrap=bwrap)
         total = time.perf_counter() - start
         bad = [g for g in grades if g.status != "graded"]
         if bad:
@@ -72,7 +78,7 @@ def main() -> None:
         graded_s, plain_s, checks = [], [], []
         try:
             for _ in range(args.repeats):
-                graded_s.append(grade.grade_submission(sample, assignment).seconds)
+                graded_s.append(grade.grade_submission(sample, assignment, bwrap=bwrap).seconds)
                 seconds, check_times = plain_run(assignment, student_copy)
                 plain_s.append(seconds)
                 checks += check_times
@@ -81,6 +87,7 @@ def main() -> None:
     figures = {
         "submissions": args.submissions,
         "jobs": args.jobs,
+        "sandbox": "bubblewrap" if bwrap else "none",
         "total_s": round(total, 2),
         "per_submission_s": round(total / args.submissions, 2),
         "grade_one_median_s": round(statistics.median(graded_s), 2),
@@ -90,7 +97,8 @@ def main() -> None:
         "check_max_s": round(max(checks), 3) if checks else None,
     }
     f = figures
-    print(f"graded {args.submissions} submissions of chapter 3, {args.jobs} at once: {total:.1f} s, {f['per_submission_s']:.2f} s per submission")
+    print(f"graded {args.submissions} submissions of chapter 3, {args.jobs} at once, sandbox {f['sandbox']}: {total:.1f} s")
+    print(f"  {f['per_submission_s']:.2f} s per submission")
     print(f"one submission: graded in {f['grade_one_median_s']:.2f} s, run plainly in {f['plain_run_median_s']:.2f} s (medians of {args.repeats})")
     print(f"overhead of grading one submission: {figures['overhead_median_s']:.2f} s")
     if checks:

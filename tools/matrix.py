@@ -36,6 +36,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -225,15 +226,22 @@ def wheel(into: Path) -> Path:
     return build_wheel(ROOT, into)
 
 
-def run_chapters(python: Path, chapters: list[Path], env: dict[str, str], cwd: Path, kernels: tuple[str, int]) -> dict[str, dict]:
-    """Execute ``chapters`` with ``python``'s kernel under ``kernels`` (CPU kernel set, threads; see tools/portability.py)."""
-    report = cwd / "chapters.json"
+def run_chapters(python: Path, chapters: list[Path], env: dict[str, str], cwd: Path, kernels: tuple[str, int], jobs: int = 1) -> dict[str, dict]:
+    """Execute ``chapters`` with ``python``'s kernel under ``kernels`` (CPU kernel set, threads; see tools/portability.py),
+    ``jobs`` chapters at once, the last (the longest) first."""
     capability, threads = kernels
     env = portability.environment(capability, threads, env)
-    subprocess.run([python, ROOT / "tools" / "run_notebook.py", "--json", report, "--threads", str(threads), *chapters], env=env, cwd=cwd)
-    if not report.exists():
-        return {p.stem: {"passed": False, "seconds": 0.0, "problems": ["tools/run_notebook.py wrote no report"]} for p in chapters}
-    return json.loads(report.read_text())
+
+    def one(chapter: Path) -> dict[str, dict]:
+        report = cwd / f"{chapter.stem}.json"
+        subprocess.run([python, ROOT / "tools" / "run_notebook.py", "--json", report, "--threads", str(threads), chapter], env=env, cwd=cwd)
+        if not report.exists():
+            return {chapter.stem: {"passed": False, "seconds": 0.0, "problems": ["tools/run_notebook.py wrote no report"]}}
+        return json.loads(report.read_text())
+
+    with ThreadPoolExecutor(jobs) as pool:
+        reports = list(pool.map(one, sorted(chapters, reverse=True)))
+    return {stem: run for report in reports for stem, run in sorted(report.items())}
 
 
 def check(name: str, env: Environment, refresh: bool, work: Path, kernels: tuple[str, int]) -> Result:
@@ -256,6 +264,7 @@ def check(name: str, env: Environment, refresh: bool, work: Path, kernels: tuple
         chapters = [Path(shutil.copy(p, downloads)) for p in CHAPTERS]
         # A reader's fresh data directory; the chapter's first cell installs the wheel.
         notebook_env = {**run_env, "COURSEKIT_WHEEL": built.as_uri(), "COURSEKIT_DATA": str(work / "data")}
+        # One at a time: each chapter's first cell installs coursekit into the same environment.
         result.chapters = run_chapters(python, chapters, notebook_env, downloads, kernels)
     else:
         _run([python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", f"{built}[notebook,student]"], env=run_env)
@@ -281,7 +290,9 @@ def check(name: str, env: Environment, refresh: bool, work: Path, kernels: tuple
         tail = [line for line in tests.stdout.splitlines() if " in " in line and ("passed" in line or "failed" in line or "error" in line)]
         result.unit_tests = tail[-1].strip("= ") if tail else f"pytest exited {tests.returncode} without a summary"
     if not env.as_downloaded:
-        result.chapters = run_chapters(python, CHAPTERS, run_env, work, kernels)
+        # As many chapters at once as the threads each gets leave cores for (one-thread runs: one per core).
+        jobs = max(1, (os.cpu_count() or 1) // kernels[1])
+        result.chapters = run_chapters(python, CHAPTERS, run_env, work, kernels, jobs)
     return result
 
 
