@@ -48,8 +48,8 @@ test:
 # The rules and their reasons are in pyproject.toml ([tool.ruff]), the chapters' own in notebooks/ruff.toml.
 # `ruff format` (no --check) applies the formatting that the second line checks.
 lint:
-	$(BIN)/ruff check coursekit tests tools bench book/_ext notebooks
-	$(BIN)/ruff format --check coursekit tests tools bench book/_ext notebooks
+	$(BIN)/ruff check coursekit tests tools bench book/_ext notebooks assignments
+	$(BIN)/ruff format --check coursekit tests tools bench book/_ext notebooks assignments
 
 unit-tests:
 	$(BIN)/python -m pytest tests --ignore=tests/book

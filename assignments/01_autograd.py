@@ -31,6 +31,7 @@ coursekit.set_seed(0)
 # %% [raw]
 # # BEGIN SOLUTION
 
+
 # %%
 def sigmoid_derivative(x):
     """sigma'(x) = sigma(x) (1 - sigma(x)), elementwise; same shape and dtype as x."""
@@ -53,6 +54,7 @@ def tanh_derivative(x):
 # %% [raw]
 # # BEGIN TESTS
 
+
 # %%
 def test_q1_values(sigmoid_derivative, tanh_derivative):
     import torch
@@ -74,6 +76,8 @@ test_q1_values(sigmoid_derivative, tanh_derivative)
 """ # BEGIN TEST CONFIG
 hidden: true
 """  # END TEST CONFIG
+
+
 def test_q1_hidden(sigmoid_derivative, tanh_derivative):
     import torch
 
@@ -114,6 +118,7 @@ test_q1_hidden(sigmoid_derivative, tanh_derivative)
 # %% [raw]
 # # BEGIN SOLUTION
 
+
 # %%
 def forward_tanh(X, W1, b1, W2, b2):
     """Hidden O1 = tanh(X W1 + b1) (n, h) and output O2 = sigmoid(O1 W2 + b2) (n, outputs)."""
@@ -137,6 +142,7 @@ def backward_tanh(X, T, O1, O2, W2):
 # %% [raw]
 # # BEGIN TESTS
 
+
 # %%
 def test_q2_matches_autograd(backward_tanh, forward_tanh):
     import torch
@@ -150,7 +156,7 @@ def test_q2_matches_autograd(backward_tanh, forward_tanh):
     with torch.no_grad():
         grads = backward_tanh(X, T, O1, O2, params[2])
     assert len(grads) == 4, f"return four gradients, for W1, b1, W2, b2; got {len(grads)}"
-    for name, param, grad in zip(["W1", "b1", "W2", "b2"], params, grads):
+    for name, param, grad in zip(["W1", "b1", "W2", "b2"], params, grads, strict=True):
         assert tuple(grad.shape) == tuple(param.shape), f"the gradient for {name} must have its shape {tuple(param.shape)}; got {tuple(grad.shape)}"
         assert torch.allclose(grad, param.grad, atol=1e-6), (
             f"the gradient for {name} differs from autograd's by up to {(grad - param.grad).abs().max():.3g}; "
@@ -165,6 +171,8 @@ test_q2_matches_autograd(backward_tanh, forward_tanh)
 """ # BEGIN TEST CONFIG
 hidden: true
 """  # END TEST CONFIG
+
+
 def test_q2_hidden(backward_tanh, forward_tanh):
     import torch
 
@@ -174,7 +182,7 @@ def test_q2_hidden(backward_tanh, forward_tanh):
     O1, O2 = forward_tanh(X, *params)
     (0.5 * ((O2 - T) ** 2).sum()).backward()
     with torch.no_grad():
-        for param, grad in zip(params, backward_tanh(X, T, O1, O2, params[2])):
+        for param, grad in zip(params, backward_tanh(X, T, O1, O2, params[2]), strict=True):
             assert torch.allclose(grad, param.grad, rtol=1e-9, atol=1e-12)
 
 
@@ -205,6 +213,7 @@ test_q2_hidden(backward_tanh, forward_tanh)
 # %% [raw]
 # # BEGIN SOLUTION
 
+
 # %%
 def stack_gradient(activation, depth):
     """d h_depth / d x at x = 1, where h_0 = x and h_l = activation(h_(l-1)); a float, by autograd."""
@@ -223,6 +232,7 @@ def stack_gradient(activation, depth):
 
 # %% [raw]
 # # BEGIN TESTS
+
 
 # %%
 def test_q3_sigmoid_and_relu(stack_gradient):
@@ -245,6 +255,8 @@ test_q3_sigmoid_and_relu(stack_gradient)
 """ # BEGIN TEST CONFIG
 hidden: true
 """  # END TEST CONFIG
+
+
 def test_q3_hidden(stack_gradient):
     import torch
 
@@ -283,6 +295,7 @@ test_q3_hidden(stack_gradient)
 # %% [raw]
 # # BEGIN SOLUTION
 
+
 # %%
 def cross_entropy_grad(a, y):
     """Gradient of -log softmax(a)[y] with respect to the logits a (q,): softmax(a) - one_hot(y)."""
@@ -299,6 +312,7 @@ def cross_entropy_grad(a, y):
 # %% [raw]
 # # BEGIN TESTS
 
+
 # %%
 def test_q4_chapter_logits(cross_entropy_grad):
     import torch
@@ -308,7 +322,9 @@ def test_q4_chapter_logits(cross_entropy_grad):
     (expected,) = torch.autograd.grad(torch.nn.functional.cross_entropy(a[None, :], torch.tensor([0])), a)
     got = cross_entropy_grad(a.detach(), 0)
     assert tuple(got.shape) == (4,), f"expected one partial derivative per logit, shape (4,); got {tuple(got.shape)}"
-    assert torch.allclose(got, expected, atol=1e-6), f"for the logits (1, 2, 0.5, -1) and y = 0, autograd gives {expected.tolist()}; got {got.tolist()}"
+    assert torch.allclose(got, expected, atol=1e-6), (
+        f"for the logits (1, 2, 0.5, -1) and y = 0, autograd gives {expected.tolist()}; got {got.tolist()}"
+    )
 
 
 test_q4_chapter_logits(cross_entropy_grad)
@@ -318,6 +334,8 @@ test_q4_chapter_logits(cross_entropy_grad)
 """ # BEGIN TEST CONFIG
 hidden: true
 """  # END TEST CONFIG
+
+
 def test_q4_hidden(cross_entropy_grad):
     import torch
 

@@ -32,6 +32,7 @@ coursekit.set_seed(0)
 # %% [raw]
 # # BEGIN SOLUTION
 
+
 # %%
 def bce_grad(X, y, w, b):
     """Gradients (grad_w (d, 1), grad_b (1,)) of the mean BCE of z = X w + b, for X (n, d), y (n, 1)."""
@@ -46,6 +47,7 @@ def bce_grad(X, y, w, b):
 
 # %% [raw]
 # # BEGIN TESTS
+
 
 # %%
 def test_q1_matches_autograd(bce_grad):
@@ -74,6 +76,8 @@ test_q1_matches_autograd(bce_grad)
 """ # BEGIN TEST CONFIG
 hidden: true
 """  # END TEST CONFIG
+
+
 def test_q1_hidden(bce_grad):
     import torch
 
@@ -114,6 +118,7 @@ test_q1_hidden(bce_grad)
 # %% [raw]
 # # BEGIN SOLUTION
 
+
 # %%
 def bce(y_hat, y, eps=1e-7):
     """Mean binary cross-entropy of probabilities y_hat for labels y (same shape), y_hat clamped to [eps, 1 - eps]."""
@@ -128,6 +133,7 @@ def bce(y_hat, y, eps=1e-7):
 
 # %% [raw]
 # # BEGIN TESTS
+
 
 # %%
 def test_q2_values(bce):
@@ -153,6 +159,8 @@ test_q2_values(bce)
 """ # BEGIN TEST CONFIG
 hidden: true
 """  # END TEST CONFIG
+
+
 def test_q2_hidden(bce):
     import math
 
@@ -196,6 +204,7 @@ test_q2_hidden(bce)
 # %% [raw]
 # # BEGIN SOLUTION
 
+
 # %%
 def add_square_feature(X):
     """The inputs X (n, 2) with the column x1**2 appended: (n, 3)."""
@@ -217,6 +226,7 @@ def boundary_x2(w, b, x1):
 
 # %% [raw]
 # # BEGIN TESTS
+
 
 # %%
 def test_q3_feature_and_boundary(add_square_feature, boundary_x2):
@@ -240,6 +250,8 @@ test_q3_feature_and_boundary(add_square_feature, boundary_x2)
 """ # BEGIN TEST CONFIG
 hidden: true
 """  # END TEST CONFIG
+
+
 def test_q3_hidden(add_square_feature, boundary_x2):
     import torch
 

@@ -34,6 +34,7 @@ coursekit.set_seed(0)
 # %% [raw]
 # # BEGIN SOLUTION
 
+
 # %%
 def cross_entropy_logits(O, y):
     """The cross-entropy of each example, from the logits O (n, q) and the labels y (n,): shape (n,)."""
@@ -49,6 +50,7 @@ def cross_entropy_logits(O, y):
 
 # %% [raw]
 # # BEGIN TESTS
+
 
 # %%
 def test_q1_matches_pytorch(cross_entropy_logits):
@@ -85,6 +87,8 @@ test_q1_no_overflow(cross_entropy_logits)
 """ # BEGIN TEST CONFIG
 hidden: true
 """  # END TEST CONFIG
+
+
 def test_q1_hidden(cross_entropy_logits):
     import torch
 
@@ -128,6 +132,7 @@ test_q1_hidden(cross_entropy_logits)
 # %% [raw]
 # # BEGIN SOLUTION
 
+
 # %%
 def softmax_regression_grads(X, y, W, b):
     """Gradients (grad_W (d, q), grad_b (q,)) of the mean cross-entropy of O = X W + b, for X (n, d), y (n,)."""
@@ -158,6 +163,7 @@ print("largest difference from autograd:", (grad_W - W_check.grad).abs().max().i
 # %% [raw]
 # # BEGIN TESTS
 
+
 # %%
 def test_q2_matches_autograd(softmax_regression_grads):
     import torch
@@ -185,6 +191,8 @@ test_q2_matches_autograd(softmax_regression_grads)
 """ # BEGIN TEST CONFIG
 hidden: true
 """  # END TEST CONFIG
+
+
 def test_q2_hidden(softmax_regression_grads):
     import torch
 
@@ -227,6 +235,7 @@ test_q2_hidden(softmax_regression_grads)
 # %% [raw]
 # # BEGIN SOLUTION
 
+
 # %%
 def logistic_from_softmax(W, b):
     """(w (d,), c) with sigmoid(X w + c) equal to the class-1 probability of softmax(X W + b), for W (d, 2), b (2,)."""
@@ -240,6 +249,7 @@ def logistic_from_softmax(W, b):
 
 # %% [raw]
 # # BEGIN TESTS
+
 
 # %%
 def test_q3_same_probabilities(logistic_from_softmax):
@@ -266,6 +276,8 @@ test_q3_same_probabilities(logistic_from_softmax)
 """ # BEGIN TEST CONFIG
 hidden: true
 """  # END TEST CONFIG
+
+
 def test_q3_hidden(logistic_from_softmax):
     import torch
 

@@ -33,6 +33,7 @@ coursekit.set_seed(0)
 # %% [raw]
 # # BEGIN SOLUTION
 
+
 # %%
 def smoothed_cross_entropy(logits, target, eps):
     """Mean cross-entropy of the logits (n, K) against the smoothed one-hot targets of target (n,)."""
@@ -49,6 +50,7 @@ def smoothed_cross_entropy(logits, target, eps):
 
 # %% [raw]
 # # BEGIN TESTS
+
 
 # %%
 def test_q1_matches_pytorch(smoothed_cross_entropy):
@@ -74,6 +76,8 @@ test_q1_matches_pytorch(smoothed_cross_entropy)
 """ # BEGIN TEST CONFIG
 hidden: true
 """  # END TEST CONFIG
+
+
 def test_q1_hidden(smoothed_cross_entropy):
     import torch
 
@@ -114,6 +118,7 @@ test_q1_hidden(smoothed_cross_entropy)
 # %% [raw]
 # # BEGIN SOLUTION
 
+
 # %%
 def binary_focal_loss(logits, target, alpha, gamma):
     """Mean binary focal loss of the logits z (n,) for targets (n,) of 0.0 and 1.0."""
@@ -131,6 +136,7 @@ def binary_focal_loss(logits, target, alpha, gamma):
 # %% [raw]
 # # BEGIN TESTS
 
+
 # %%
 def test_q2_values(binary_focal_loss):
     import torch
@@ -139,7 +145,9 @@ def test_q2_values(binary_focal_loss):
     z, t = torch.tensor([2.0, -1.0, 0.5, 3.0]), torch.tensor([1.0, 0.0, 0.0, 1.0])
     bce = torch.nn.functional.binary_cross_entropy_with_logits(z, t)
     got = binary_focal_loss(z, t, 0.5, 0.0)
-    assert torch.allclose(got, 0.5 * bce, atol=1e-6), f"with gamma = 0 and alpha = 0.5 the focal loss is half the BCE, {0.5 * bce.item():.6f}; got {got.item():.6f}"
+    assert torch.allclose(got, 0.5 * bce, atol=1e-6), (
+        f"with gamma = 0 and alpha = 0.5 the focal loss is half the BCE, {0.5 * bce.item():.6f}; got {got.item():.6f}"
+    )
     p_t = torch.tensor([torch.sigmoid(torch.tensor(2.0)).item(), 1 - torch.sigmoid(torch.tensor(-1.0)).item()])
     expected = (torch.tensor([0.25, 0.75]) * (1 - p_t) ** 2 * -p_t.log()).mean()
     got = binary_focal_loss(z[:2], t[:2], 0.25, 2.0)
@@ -153,6 +161,8 @@ test_q2_values(binary_focal_loss)
 """ # BEGIN TEST CONFIG
 hidden: true
 """  # END TEST CONFIG
+
+
 def test_q2_hidden(binary_focal_loss):
     import torch
 
@@ -195,6 +205,7 @@ test_q2_hidden(binary_focal_loss)
 # %% [raw]
 # # BEGIN SOLUTION
 
+
 # %%
 def soft_threshold(w, t):
     """sign(w) * max(|w| - t, 0), elementwise."""
@@ -219,6 +230,7 @@ def sparse_fit(X, y, lam, lr=0.05, num_steps=300):
 
 # %% [raw]
 # # BEGIN TESTS
+
 
 # %%
 def test_q3_threshold_and_fit(soft_threshold, sparse_fit):
@@ -245,6 +257,8 @@ test_q3_threshold_and_fit(soft_threshold, sparse_fit)
 """ # BEGIN TEST CONFIG
 hidden: true
 """  # END TEST CONFIG
+
+
 def test_q3_hidden(sparse_fit):
     import torch
 
@@ -286,6 +300,7 @@ test_q3_hidden(sparse_fit)
 # %% [raw]
 # # BEGIN SOLUTION
 
+
 # %%
 def huber_loss(y_hat, y, delta=1.0):
     """The Huber loss of each residual y_hat - y (elementwise), quadratic up to delta, linear beyond."""
@@ -301,6 +316,7 @@ def huber_loss(y_hat, y, delta=1.0):
 # %% [raw]
 # # BEGIN TESTS
 
+
 # %%
 def test_q4_values(huber_loss):
     import torch
@@ -310,7 +326,9 @@ def test_q4_values(huber_loss):
     got = huber_loss(y_hat, y, delta=1.0)
     expected = torch.tensor([0.125, 2.5, 1.5])
     assert tuple(got.shape) == (3,), f"return one loss per residual, shape (3,); got {tuple(got.shape)}"
-    assert torch.allclose(got, expected), f"residuals 0.5, 3, -2 with delta = 1: expected {expected.tolist()} (0.5 r**2 up to delta, delta (|r| - delta/2) beyond); got {got.tolist()}"
+    assert torch.allclose(got, expected), (
+        f"residuals 0.5, 3, -2 with delta = 1: expected {expected.tolist()} (0.5 r**2 up to delta, delta (|r| - delta/2) beyond); got {got.tolist()}"
+    )
 
 
 test_q4_values(huber_loss)
@@ -320,6 +338,8 @@ test_q4_values(huber_loss)
 """ # BEGIN TEST CONFIG
 hidden: true
 """  # END TEST CONFIG
+
+
 def test_q4_hidden(huber_loss):
     import torch
 

@@ -34,6 +34,7 @@ coursekit.set_seed(0)
 # %% [raw]
 # # BEGIN SOLUTION
 
+
 # %%
 def make_mlp(width, depth):
     """Flatten, then depth x (Linear(., width), LeakyReLU), then Linear(., 10)."""
@@ -59,6 +60,7 @@ def num_params(width, depth):
 # %% [raw]
 # # BEGIN TESTS
 
+
 # %%
 def test_q1_structure_and_count(make_mlp, num_params):
     import torch
@@ -80,6 +82,8 @@ test_q1_structure_and_count(make_mlp, num_params)
 """ # BEGIN TEST CONFIG
 hidden: true
 """  # END TEST CONFIG
+
+
 def test_q1_hidden(make_mlp, num_params):
     import torch
 
@@ -118,6 +122,7 @@ test_q1_hidden(make_mlp, num_params)
 # %% [raw]
 # # BEGIN SOLUTION
 
+
 # %%
 class DropoutMLP(nn.Module):
     """The chapter's MLP, 784-200-200-10 with LeakyReLU, and dropout of rate p after each hidden layer."""
@@ -126,8 +131,12 @@ class DropoutMLP(nn.Module):
         super().__init__()
         # BEGIN SOLUTION
         self.model = nn.Sequential(
-            nn.Linear(784, 200), nn.LeakyReLU(), nn.Dropout(p),
-            nn.Linear(200, 200), nn.LeakyReLU(), nn.Dropout(p),
+            nn.Linear(784, 200),
+            nn.LeakyReLU(),
+            nn.Dropout(p),
+            nn.Linear(200, 200),
+            nn.LeakyReLU(),
+            nn.Dropout(p),
             nn.Linear(200, 10),
         )
         # END SOLUTION
@@ -143,6 +152,7 @@ class DropoutMLP(nn.Module):
 
 # %% [raw]
 # # BEGIN TESTS
+
 
 # %%
 def test_q2_dropout(DropoutMLP):
@@ -169,6 +179,8 @@ test_q2_dropout(DropoutMLP)
 """ # BEGIN TEST CONFIG
 hidden: true
 """  # END TEST CONFIG
+
+
 def test_q2_hidden(DropoutMLP):
     import torch
 
@@ -211,6 +223,7 @@ test_q2_hidden(DropoutMLP)
 # %% [raw]
 # # BEGIN SOLUTION
 
+
 # %%
 def channel_stats(images):
     """Per-channel mean and standard deviation of images (n, C, H, W): two tensors of shape (C,)."""
@@ -225,6 +238,7 @@ def channel_stats(images):
 # %% [raw]
 # # BEGIN TESTS
 
+
 # %%
 def test_q3_per_channel(channel_stats):
     import torch
@@ -234,7 +248,9 @@ def test_q3_per_channel(channel_stats):
     images[:, 1] = 1.0
     images[0, 2], images[1, 2] = 0.0, 2.0
     mean, std = channel_stats(images)
-    assert tuple(mean.shape) == (3,) and tuple(std.shape) == (3,), f"expected one mean and one std per channel, shape (3,); got {tuple(mean.shape)}, {tuple(std.shape)}"
+    assert tuple(mean.shape) == (3,) and tuple(std.shape) == (3,), (
+        f"expected one mean and one std per channel, shape (3,); got {tuple(mean.shape)}, {tuple(std.shape)}"
+    )
     assert torch.allclose(mean, torch.tensor([0.0, 1.0, 1.0])), f"channel means: expected [0, 1, 1] (over images and pixels), got {mean.tolist()}"
     assert std[0] == 0 and std[1] == 0 and std[2] > 0.9, f"channel standard deviations: expected [0, 0, about 1.07], got {std.tolist()}"
 
@@ -246,12 +262,15 @@ test_q3_per_channel(channel_stats)
 """ # BEGIN TEST CONFIG
 hidden: true
 """  # END TEST CONFIG
+
+
 def test_q3_hidden(channel_stats):
     import torch
 
     generator = torch.Generator().manual_seed(11)
     for channels in (1, 3, 4):
-        images = torch.rand(6, channels, 5, 7, generator=generator, dtype=torch.float64) * torch.arange(1, channels + 1, dtype=torch.float64)[:, None, None]
+        scales = torch.arange(1, channels + 1, dtype=torch.float64)[:, None, None]
+        images = torch.rand(6, channels, 5, 7, generator=generator, dtype=torch.float64) * scales
         mean, std = channel_stats(images)
         flat = images.transpose(0, 1).reshape(channels, -1)
         assert torch.allclose(mean, flat.mean(dim=1)) and torch.allclose(std, flat.std(dim=1))

@@ -24,6 +24,7 @@ from matplotlib.figure import Figure
 __all__ = ["use_svg_display", "set_figsize", "set_axes", "plot", "show_images", "Animator"]
 
 DEFAULT_FMTS = ("-", "m--", "g-.", "r:")
+DEFAULT_FIGSIZE = (3.5, 2.5)  # inches, d2l's default
 
 
 def in_notebook() -> bool:
@@ -49,7 +50,7 @@ def use_svg_display() -> None:
         backend_inline.set_matplotlib_formats("svg")
 
 
-def set_figsize(figsize: tuple[float, float] = (3.5, 2.5)) -> None:
+def set_figsize(figsize: tuple[float, float] = DEFAULT_FIGSIZE) -> None:
     """Set the default size of new matplotlib figures, in inches (and use SVG in notebooks).
 
     Used in: chapters 1, 2, 3 and 5.
@@ -104,7 +105,7 @@ def plot(
     xscale: str = "linear",
     yscale: str = "linear",
     fmts: Sequence[str] = DEFAULT_FMTS,
-    figsize: tuple[float, float] = (3.5, 2.5),
+    figsize: tuple[float, float] = DEFAULT_FIGSIZE,
     axes: Axes | None = None,
 ) -> Axes:
     """Plot one or more lines (d2l's ``plot``); tensors are accepted as they are.
@@ -293,7 +294,7 @@ class Animator:
         fmts: Sequence[str] = DEFAULT_FMTS,
         nrows: int = 1,
         ncols: int = 1,
-        figsize: tuple[float, float] = (3.5, 2.5),
+        figsize: tuple[float, float] = DEFAULT_FIGSIZE,
         *,
         save_path: str | Path | None = None,
         title: str | None = None,

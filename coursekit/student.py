@@ -17,22 +17,57 @@ top to bottom. Outputs are cleared.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
 import re
 import sys
-import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
 
-__all__ = ["student_edition", "write_student_edition"]
+from ._files import atomic_write
 
-_SOLUTION = re.compile(r"^\s*(```+|:::+)\{solution\}", re.M)
-_GATE_START = re.compile(r"^\s*(```+|:::+)\{solution-start\}", re.M)
-_GATE_END = re.compile(r"^\s*(```+|:::+)\{solution-end\}", re.M)
-_EXERCISE = re.compile(r"^\s*(```+|:::+)\{exercise", re.M)
+__all__ = ["Directive", "directives", "student_edition", "write_student_edition"]
+
+# A sphinx-exercise directive in MyST: a fence of three or more ` or :, the directive's name and
+# argument, its option lines, its body, and the same fence closing it (an unclosed fence runs to
+# the end of the text, as in CommonMark, so that an unclosed solution is still found).
+_DIRECTIVE = re.compile(
+    r"^[ \t]*(?P<fence>`{3,}|:{3,})\{(?P<name>exercise|solution|solution-start|solution-end)\}[ \t]*(?P<argument>[^\n]*)\n?"
+    r"(?P<options>(?:[ \t]*:[\w-]+:[^\n]*(?:\n|\Z))*)(?P<body>.*?)(?:^[ \t]*(?P=fence)[ \t]*$|\Z)",
+    re.M | re.S,
+)
+_OPTION = re.compile(r"^[ \t]*:(?P<key>[\w-]+):[ \t]*(?P<value>.*?)[ \t]*$", re.M)
+
+
+@dataclass(frozen=True)
+class Directive:
+    """One sphinx-exercise directive of a markdown text."""
+
+    name: str  # exercise, solution, solution-start or solution-end
+    argument: str  # a solution's exercise label, an exercise's title, or ""
+    options: dict[str, str]  # label, class...
+    body: str
+    start: int  # where its opening fence's line begins in the text
+
+
+def directives(text: str) -> list[Directive]:
+    """The ``{exercise}``, ``{solution}``, ``{solution-start}`` and ``{solution-end}`` directives of a markdown text, in order.
+
+    The one reader of that syntax in the course. Used in: ``make student``,
+    ``make assignments`` (tools/assignments.py), the instructor guide's chapter overviews.
+    """
+    return [
+        Directive(
+            m.group("name"),
+            m.group("argument").strip(),
+            {o.group("key"): o.group("value") for o in _OPTION.finditer(m.group("options"))},
+            m.group("body"),
+            m.start(),
+        )
+        for m in _DIRECTIVE.finditer(text)
+    ]
 
 
 def _is_tagged_solution(cell: nbformat.NotebookNode) -> bool:
@@ -53,24 +88,26 @@ def student_edition(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     inside_gate = False
     for index, cell in enumerate(nb.cells):
         source = cell.source if isinstance(cell.source, str) else "".join(cell.source)
-        gate = _GATE_START.search(source) if cell.cell_type == "markdown" else None
+        found = directives(source) if cell.cell_type == "markdown" else []
+        names = {d.name for d in found}
+        gate = next((d for d in found if d.name == "solution-start"), None)
         if gate:
             if inside_gate:
                 raise ValueError(f"cell {index}: a {{solution-start}} inside another gated solution")
             inside_gate = True
             # The exercise may share the cell: keep what comes before the solution's fence.
-            source = source[: gate.start(1)].rstrip()
+            source = source[: gate.start].rstrip()
             if not source:
                 continue
             cell = nbformat.from_dict({**cell, "source": source})
         elif inside_gate:
-            if cell.cell_type == "markdown" and _GATE_END.search(source):
+            if "solution-end" in names:
                 inside_gate = False
             continue
         if _is_tagged_solution(cell):
             continue
-        if cell.cell_type == "markdown" and _SOLUTION.search(source):
-            if _EXERCISE.search(source):
+        if "solution" in names:
+            if "exercise" in names:
                 raise ValueError(f"cell {index} holds an exercise and its solution; put each in a cell of its own")
             continue
         kept.append(cell)
@@ -129,15 +166,8 @@ def write_student_edition(path: str | Path, out_dir: str | Path) -> Path:
         raise ValueError(f"{target} is the chapter itself (or a link to it); choose another output folder")
     out_dir.mkdir(parents=True, exist_ok=True)
     # A new file renamed into place: writing into an existing one would also change every hard link to it.
-    out = tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=out_dir, suffix=".part", delete=False)
-    try:
-        with out:
-            nbformat.write(edition, out)
-        os.replace(out.name, target)
-    except BaseException:  # a full disk, Ctrl-C: no half-written file is left behind; the error goes on
-        with contextlib.suppress(OSError):
-            os.remove(out.name)
-        raise
+    with atomic_write(target, encoding="utf-8") as out:  # a full disk, Ctrl-C: no half-written file is left
+        nbformat.write(edition, out)
     return target
 
 

@@ -238,6 +238,11 @@ def progress_animator(num_epochs: int, ylim: tuple[float, float] | None = None, 
     )
 
 
+def _check_num_epochs(caller: str, num_epochs: object) -> None:
+    if not isinstance(num_epochs, int) or isinstance(num_epochs, bool) or num_epochs < 1:
+        raise ValueError(f"{caller}: num_epochs must be an int of at least 1, got {num_epochs!r}")
+
+
 def train_ch3(
     net: Net,
     train_iter: Batches,
@@ -281,8 +286,7 @@ def train_ch3(
     Used in: no chapter since the second edition (chapter 3 calls ``fit`` with a validation
     set, and names this as d2l's form of it); :mod:`coursekit.d2l`.
     """
-    if not isinstance(num_epochs, int) or num_epochs < 1:
-        raise ValueError(f"train_ch3: num_epochs must be an int of at least 1, got {num_epochs!r}")
+    _check_num_epochs("train_ch3", num_epochs)  # before the animator is drawn for that many epochs
     if isinstance(animate, Animator):
         animator: Animator | None = animate
     else:
@@ -363,8 +367,7 @@ def fit(
 
     Used in: ``train_ch3``; chapters 3 and 5, with a validation set.
     """
-    if not isinstance(num_epochs, int) or isinstance(num_epochs, bool) or num_epochs < 1:
-        raise ValueError(f"fit: num_epochs must be an int of at least 1, got {num_epochs!r}")
+    _check_num_epochs("fit", num_epochs)
     if eval_every is not None and (not isinstance(eval_every, int) or eval_every < 1):
         raise ValueError(f"fit: eval_every must be a positive number of steps, got {eval_every!r}")
     _check_loss_and_updater(loss, updater)

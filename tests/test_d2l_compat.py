@@ -143,10 +143,14 @@ def test_install_serves_d2l_imports_and_runs_scripts(tmp_path):
     out = subprocess.run([sys.executable, "-m", "coursekit.d2l", str(script), "--lr", "0.1"], capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "True ['--lr', '0.1']"
+    # A d2l imported before install() is refused; a stand-in d2l makes this hold with or without the real one.
+    (tmp_path / "stand_in" / "d2l").mkdir(parents=True)
+    (tmp_path / "stand_in" / "d2l" / "__init__.py").write_text("")
+    (tmp_path / "stand_in" / "d2l" / "torch.py").write_text("")
     late = "import d2l.torch, coursekit.d2l\ncoursekit.d2l.install()"
-    out = subprocess.run([sys.executable, "-c", late], capture_output=True, text=True)
-    if "No module named 'd2l'" not in out.stderr:  # without d2l installed, there is nothing to refuse
-        assert out.returncode != 0 and "already imported" in out.stderr and "Restart" in out.stderr
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path / "stand_in"), *filter(None, [os.environ.get("PYTHONPATH")])])}
+    out = subprocess.run([sys.executable, "-c", late], capture_output=True, text=True, env=env)
+    assert out.returncode != 0 and "already imported" in out.stderr and "Restart" in out.stderr, out.stderr
 
 
 @contextmanager

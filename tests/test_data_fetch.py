@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from coursekit import _files as files
 from coursekit.data import DataDirectoryError, DataUnavailableError, ensure_dataset, fetch, load_split
 from coursekit.data.__main__ import main as data_main
 from coursekit.data.resources import DATASETS
@@ -146,10 +147,18 @@ def test_a_data_directory_that_is_a_file_is_reported_as_such(tiny, tmp_path, mon
 def test_a_full_disk_is_reported_as_such(tiny, tmp_path, monkeypatch):
     monkeypatch.setenv("COURSEKIT_MIRRORS", str(tiny.mirror))
 
-    def full(self, data):
-        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(self))
+    real = files.tempfile.NamedTemporaryFile
 
-    monkeypatch.setattr(Path, "write_bytes", full)
+    def on_a_full_disk(*args, **kwargs):  # the file opens; writing into it fails
+        handle = real(*args, **kwargs)
+
+        def full(data):
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), handle.name)
+
+        handle.write = full
+        return handle
+
+    monkeypatch.setattr(files.tempfile, "NamedTemporaryFile", on_a_full_disk)
     with pytest.raises(DataDirectoryError) as info:
         ensure_dataset("tiny", tmp_path / "data", verbose=False)
     message = str(info.value)

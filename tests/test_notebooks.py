@@ -14,6 +14,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from coursekit.student import directives
+
 NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 
 # Outdated API the standards forbid in code. A cell that shows such a pitfall on purpose
@@ -75,12 +77,15 @@ def test_ends_with_summary_exercises_solutions_references(nb):
     text = _markdown(nb)
     for heading in ("## Summary", "## Exercises", "## References"):
         assert heading in text, f"missing section {heading!r}"
-    exercises = re.findall(r"```\{exercise\}[^\n]*\n:label: (\S+)", text)
-    solutions = set(re.findall(r"```\{solution(?:-start)?\} (\S+)", text))
+    found = directives(text)
+    exercises = [d.options.get("label") for d in found if d.name == "exercise"]
+    solutions = [d for d in found if d.name in ("solution", "solution-start")]
     assert len(exercises) >= 4, f"only {len(exercises)} exercises"
-    assert set(exercises) <= solutions, f"exercises without a solution: {set(exercises) - solutions}"
-    for block in re.findall(r"```\{solution(?:-start)?\} \S+\n((?::[^\n]*\n)*)", text):
-        assert ":class: dropdown" in block, "solutions are collapsed (:class: dropdown)"
+    assert None not in exercises, "every exercise has a :label: for its solution to name"
+    missing = set(exercises) - {d.argument for d in solutions}
+    assert not missing, f"exercises without a solution: {missing}"
+    for d in solutions:
+        assert d.options.get("class") == "dropdown", f"the solution of {d.argument} is collapsed (:class: dropdown)"
     references = text.split("## References", 1)[1]
     assert "{cite}" in references
 

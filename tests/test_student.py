@@ -11,7 +11,7 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from coursekit.student import main, student_edition, write_student_edition
+from coursekit.student import directives, main, student_edition, write_student_edition
 
 NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 md, code = nbformat.v4.new_markdown_cell, nbformat.v4.new_code_cell
@@ -33,6 +33,24 @@ def _chapter_like() -> nbformat.NotebookNode:
         md("## References"),
     ]
     return nb
+
+
+def test_directives_reads_both_fences_options_bodies_and_an_unclosed_fence():
+    text = (
+        "Intro.\n````{exercise} A title\n:label: ch9-ex1\n:class: hard\n\nUse ```code``` here.\n```python\nx\n```\n````\n"
+        ":::{solution} ch9-ex1\n:class: dropdown\n\n$x^2$\n:::\n"
+        "```{solution-start} ch9-ex2\n```\n"
+        "```{solution}  ch9-ex3\nnever closed\n"
+    )
+    found = directives(text)
+    assert [(d.name, d.argument) for d in found] == [
+        ("exercise", "A title"), ("solution", "ch9-ex1"), ("solution-start", "ch9-ex2"), ("solution", "ch9-ex3")
+    ]  # fmt: skip
+    exercise, solution, gate, unclosed = found
+    assert exercise.options == {"label": "ch9-ex1", "class": "hard"} and exercise.start == len("Intro.\n")
+    assert exercise.body.strip() == "Use ```code``` here.\n```python\nx\n```"  # a shorter fence inside stays
+    assert solution.options == {"class": "dropdown"} and solution.body.strip() == "$x^2$"
+    assert gate.body == "" and unclosed.body == "never closed\n"
 
 
 def test_solutions_and_their_checks_are_removed():

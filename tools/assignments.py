@@ -44,6 +44,8 @@ import jupytext
 import nbformat
 import yaml
 
+from coursekit.student import directives
+
 ROOT = Path(__file__).resolve().parents[1]
 SOURCES = ROOT / "assignments"
 CHAPTERS = ROOT / "notebooks"
@@ -66,9 +68,6 @@ HOW_TO_WORK = (
     "words, in the Markdown cell below them. Submit this notebook (the `.ipynb` file)."
 )
 KERNELSPEC = {"display_name": "Python 3", "language": "python", "name": "python3"}  # the chapters'
-# A sphinx-exercise directive of a chapter: its fence (``` or :::, three or more), options, body.
-_EXERCISE = re.compile(r"^(?P<fence>`{3,}|:{3,})\{exercise\}[^\n]*\n(?P<body>.*?)^(?P=fence)[ \t]*$", re.M | re.S)
-_OPTION = re.compile(r"^:(?P<key>[\w-]+):[ \t]*(?P<value>.*)$")
 # A MyST role: {term}`text <target>`, {cite}`key`, {numref}`label`, ...
 _ROLE = re.compile(r"\{(?P<role>[\w:-]+)\}`(?P<content>[^`]*)`")
 
@@ -120,21 +119,9 @@ def chapter_of(source: Path) -> Path:
 
 def chapter_exercises(chapter: nbformat.NotebookNode) -> dict[str, tuple[int, str]]:
     """Every ``{exercise}`` of a chapter: label -> (its number in the chapter, its body in MyST)."""
-    exercises: dict[str, tuple[int, str]] = {}
-    number = 0
-    for cell in chapter.cells:
-        if cell.cell_type != "markdown":
-            continue
-        for match in _EXERCISE.finditer(cell.source):
-            lines = match.group("body").strip("\n").splitlines()
-            options = {}
-            while lines and (option := _OPTION.match(lines[0].strip())):
-                options[option.group("key")] = option.group("value").strip()
-                lines.pop(0)
-            number += 1  # every exercise counts, labelled or not, as the book numbers them
-            if "label" in options:
-                exercises[options["label"]] = (number, "\n".join(lines).strip())
-    return exercises
+    found = [d for c in chapter.cells if c.cell_type == "markdown" for d in directives(c.source) if d.name == "exercise"]
+    # Every exercise counts, labelled or not, as the book numbers them.
+    return {d.options["label"]: (number, d.body.strip()) for number, d in enumerate(found, 1) if "label" in d.options}
 
 
 def _plain_role(match: re.Match) -> str:

@@ -28,7 +28,7 @@ from tools import build_book, serve_book
 
 ROOT = Path(__file__).resolve().parents[1]
 
-HTML = ROOT / "_build" / "html"
+HTML = serve_book.HTML
 LIGHTHOUSE = ROOT / "tools" / "lighthouse" / "node_modules" / ".bin" / "lighthouse"
 # Headless Chromium as the build machines start it (tests/book/test_pages.py starts it so too).
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"]

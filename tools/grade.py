@@ -66,6 +66,8 @@ from pathlib import Path
 
 import nbformat
 
+from coursekit._files import atomic_write
+
 ROOT = Path(__file__).resolve().parents[1]
 ASSIGNMENTS = ROOT / "_build" / "assignments"
 DEFAULT_TIMEOUT = 300
@@ -331,20 +333,14 @@ def write_csv(grades: list[Grade], assignment: Path, out: Path) -> None:
     header += ["total", "possible", "reason"]
     possible = sum(q["points"] for q in auto)
     out.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile("w", newline="", dir=out.parent, prefix=f".{out.name}.", delete=False) as f:
-        try:
-            writer = csv.writer(f)
-            writer.writerow(header)
-            for grade in grades:
-                row = [spreadsheet_safe(grade.submission), grade.status]
-                row += [f"{grade.scores.get(q['name'], 0.0):g}" if not q["manual"] else "" for q in questions]
-                row += [f"{grade.total:g}", f"{possible:g}", spreadsheet_safe(grade.reason)]
-                writer.writerow(row)
-        except BaseException:
-            f.close()
-            os.unlink(f.name)
-            raise
-    os.replace(f.name, out)
+    with atomic_write(out, newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(header)
+        for grade in grades:
+            row = [spreadsheet_safe(grade.submission), grade.status]
+            row += [f"{grade.scores.get(q['name'], 0.0):g}" if not q["manual"] else "" for q in questions]
+            row += [f"{grade.total:g}", f"{possible:g}", spreadsheet_safe(grade.reason)]
+            writer.writerow(row)
 
 
 def submissions_in(folder: Path, skip: set[str]) -> list[Path]:

@@ -18,6 +18,7 @@ import threading
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+HTML = ROOT / "_build" / "html"  # where `make book` puts the site
 
 # What GitHub Pages compresses (text formats); images and fonts are already compressed.
 COMPRESSIBLE = {".html", ".css", ".js", ".mjs", ".svg", ".json", ".txt", ".xml", ".ipynb", ".map", ".inv"}
@@ -77,7 +78,7 @@ def start(root: Path, port: int = 0) -> tuple[http.server.ThreadingHTTPServer, s
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, default=8000)
-    parser.add_argument("--root", type=Path, default=ROOT / "_build" / "html")
+    parser.add_argument("--root", type=Path, default=HTML)
     args = parser.parse_args()
     server, url = start(args.root, args.port)
     print(f"serving {args.root} at {url} (gzip like a static host); Ctrl-C stops")

@@ -17,7 +17,7 @@ from docutils import nodes
 from docutils.statemachine import StringList
 from sphinx.util.docutils import SphinxDirective
 
-_EXERCISE = re.compile(r"```\{exercise\}[^\n]*\n:label: (\S+)\n(?::[^\n]*\n)*\n?(.*?)```", re.S)
+from coursekit.student import directives
 
 
 def chapter_facts(path: Path) -> dict:
@@ -36,7 +36,7 @@ def chapter_facts(path: Path) -> dict:
                 break
     # The whole paragraph, which may wrap over several lines.
     prerequisites = re.search(r"\*\*Prerequisites:?\*\*:?\s*(.+?)(?:\n\s*\n|\Z)", text, re.S)
-    exercises = [(label, " ".join(body.split())) for label, body in _EXERCISE.findall(text)]
+    exercises = [(d.options["label"], " ".join(d.body.split())) for d in directives(text) if d.name == "exercise" and "label" in d.options]
     return {
         "title": title,
         "objectives": objectives,

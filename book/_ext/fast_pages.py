@@ -31,28 +31,22 @@ transferred, performance 35. What it changes, after the HTML is written:
 from __future__ import annotations
 
 import hashlib
-import html as html_text
 import os
 import re
 import struct
+from html.parser import HTMLParser
 from pathlib import Path
 
-FONT_AWESOME_SCRIPT = re.compile(r'\s*<script defer src="[^"]*_static/scripts/fontawesome\.js[^"]*"></script>')
-# A blocking external script: no defer, async or type (type="module" defers already).
-BLOCKING_SCRIPT = re.compile(r'<script (?![^>]*\b(?:defer|async|type)\b)([^>]*\bsrc="([^"]+)"[^>]*)></script>')
-KEEP_BLOCKING = ("documentation_options.js",)
-IMAGE = re.compile(r"<img (?![^>]*\bloading=)([^>]*)/?>")
+FONT_AWESOME_SCRIPT = "_static/scripts/fontawesome.js"
+KEEP_BLOCKING = ("documentation_options.js",)  # the inline script after it reads what it defines
 ICON_CLASS = re.compile(r"\bfa-[a-z0-9-]+")
 SOLID_FONT = Path("_static/vendor/fontawesome/webfonts/fa-solid-900.woff2")
 MATH_FONT = Path("_static/mathml/STIXTwoMath.woff2")  # book/_ext/mathml.py copies it there
-MATHML = re.compile(r"<math\b.*?</math>", re.S)
-TAG = re.compile(r"<[^>]*>")
 # A one-letter <mi> is drawn in italic: the browser maps it to Unicode's mathematical italic
 # letters (Latin A-z, with h at U+210E: U+1D455 is unassigned; dotless i and j; Greek),
 # which the text does not contain.
 MATH_ITALIC = ({*range(0x1D434, 0x1D468)} - {0x1D455}) | {0x210E, 0x1D6A4, 0x1D6A5, *range(0x1D6E2, 0x1D71C)}
 THEME_CSS = Path("_static/styles/pydata-sphinx-theme.css")
-STYLESHEET = re.compile(r'[ \t]*<link (?=[^>]*\brel="stylesheet")[^>]*\bhref="(?P<href>[^"]+)"[^>]*>\n?')
 CSS_IMPORT = re.compile(r'@import\s+(?:url\()?["\']?(?P<path>[^"\')]+\.css)["\']?\)?\s*;')
 CSS_URL = re.compile(r'url\((?P<quote>["\']?)(?P<url>[^"\')]+)(?P=quote)\)')
 SOURCE_MAP = re.compile(r"/\*#\s*sourceMappingURL=[^*]*\*/")
@@ -61,19 +55,84 @@ RESOLVE_MODE = (
     'if (document.documentElement.dataset.theme === "auto") document.documentElement.dataset.theme = '
     'matchMedia("(prefers-color-scheme: dark)").matches ? "dark" : "light";'
 )
-CITATION_ENTRY = re.compile(r'(<div class="citation" id="[^"]*" role=")doc-biblioentry(")')
 
 
-def defer_scripts(html: str) -> str:
+class Tag:
+    """A start tag of a page: its name, attributes and where its text lies in the page (a <script>'s
+    ``element_end``: after its end tag)."""
+
+    def __init__(self, name: str, attrs: dict[str, str | None], start: int, end: int) -> None:
+        self.name, self.attrs, self.start, self.end = name, attrs, start, end
+        self.element_end: int | None = None
+
+
+class _Scanner(HTMLParser):
+    """Reads a page once with Python's HTML parser: its start tags, where <head> ends, the text of its MathML."""
+
+    def __init__(self, html: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.html, self.tags, self.math, self.head_end = html, [], [], len(html)
+        self._lines = [0] + [m.end() for m in re.finditer("\n", html)]
+        self._in_math, self._script = 0, None
+        self.feed(html)
+        self.close()
+
+    def _offset(self) -> int:
+        line, column = self.getpos()
+        return self._lines[line - 1] + column
+
+    def handle_starttag(self, name: str, attrs: list) -> None:
+        start = self._offset()
+        tag = Tag(name, dict(attrs), start, start + len(self.get_starttag_text()))
+        self.tags.append(tag)
+        self._in_math += name == "math"
+        self._script = tag if name == "script" else None
+
+    def handle_startendtag(self, name: str, attrs: list) -> None:
+        self.handle_starttag(name, attrs)
+
+    def handle_endtag(self, name: str) -> None:
+        end = self.html.index(">", self._offset()) + 1
+        if name == "script" and self._script is not None:
+            self._script.element_end = end
+        elif name == "head":
+            self.head_end = self._offset()
+        self._in_math -= name == "math" and self._in_math > 0
+
+    def handle_data(self, data: str) -> None:
+        if self._in_math:
+            self.math.append(data)
+
+
+def _splice(html: str, edits: list[tuple[int, int, str]]) -> str:
+    """``html`` with each (start, end) span replaced by its text; the spans do not overlap."""
+    for start, end, text in sorted(edits, reverse=True):
+        html = html[:start] + text + html[end:]
+    return html
+
+
+def _line_of(html: str, start: int, end: int) -> tuple[int, int]:
+    """The span widened to its whole line (indentation and newline) when nothing else is on that line."""
+    line_start = html.rfind("\n", 0, start) + 1
+    line_end = html.find("\n", end)
+    line_end = len(html) if line_end < 0 else line_end + 1
+    if html[line_start:start].strip() or html[end:line_end].strip():
+        return start, end
+    return line_start, line_end
+
+
+def _script_edits(html: str, page: _Scanner) -> list[tuple[int, int, str]]:
     """Drop fontawesome.js, and defer the blocking scripts that inline code does not need."""
-    html = FONT_AWESOME_SCRIPT.sub("", html)
-
-    def defer(match: re.Match) -> str:
-        if match.group(2).split("?")[0].endswith(KEEP_BLOCKING):
-            return match.group(0)
-        return f"<script defer {match.group(1)}></script>"
-
-    return BLOCKING_SCRIPT.sub(defer, html)
+    edits = []
+    for tag in page.tags:
+        source = tag.attrs.get("src") or ""
+        if tag.name != "script" or not source:
+            continue
+        if FONT_AWESOME_SCRIPT in source:
+            edits.append((*_line_of(html, tag.start, tag.element_end or tag.end), ""))
+        elif not {"defer", "async", "type"} & tag.attrs.keys() and not source.split("?")[0].endswith(KEEP_BLOCKING):
+            edits.append((tag.start, tag.start + len("<script"), "<script defer"))
+    return edits
 
 
 def image_size(path: Path) -> tuple[int, int] | None:
@@ -89,26 +148,31 @@ def image_size(path: Path) -> tuple[int, int] | None:
     return None
 
 
-def lazy_images(html: str, page_dir: Path) -> str:
+def _image_edits(html: str, page: _Scanner, page_dir: Path) -> list[tuple[int, int, str]]:
     """Add loading="lazy", decoding="async" and the intrinsic size to every local image."""
-
-    def patch(match: re.Match) -> str:
-        attributes = match.group(1).rstrip(" /")
-        source = re.search(r'\bsrc="([^"]+)"', attributes)
+    edits = []
+    for tag in page.tags:
+        if tag.name != "img" or "loading" in tag.attrs:
+            continue
+        attributes = html[tag.start + len("<img") : tag.end].rstrip(">").rstrip(" /")
         extra = ' loading="lazy" decoding="async"'
-        if source and "://" not in source.group(1) and "width=" not in attributes:
-            path = (page_dir / source.group(1)).resolve()
+        source = tag.attrs.get("src") or ""
+        if source and "://" not in source and "width" not in tag.attrs:
+            path = (page_dir / source).resolve()
             size = image_size(path) if path.is_file() else None
             if size:
                 extra += f' width="{size[0]}" height="{size[1]}"'
-        return f"<img {attributes}{extra} />"
+        edits.append((tag.start, tag.end, f"<img{attributes}{extra} />"))
+    return edits
 
-    return IMAGE.sub(patch, html)
 
-
-def citation_entries_as_list_items(html: str) -> str:
+def _citation_edits(html: str, page: _Scanner) -> list[tuple[int, int, str]]:
     """The entries of a bibliography's role="list" as role="listitem" (not the deprecated doc-biblioentry)."""
-    return CITATION_ENTRY.sub(r"\1listitem\2", html)
+    return [
+        (tag.start, tag.end, html[tag.start : tag.end].replace('role="doc-biblioentry"', 'role="listitem"'))
+        for tag in page.tags
+        if tag.attrs.get("role") == "doc-biblioentry"
+    ]
 
 
 def joined_css(css: Path, bundle_dir: Path) -> str:
@@ -127,16 +191,21 @@ def joined_css(css: Path, bundle_dir: Path) -> str:
     return SOURCE_MAP.sub("", CSS_URL.sub(rebase, text))
 
 
-def bundle_stylesheets(html: str, page_dir: Path, outdir: Path) -> str:
+def _stylesheet_edits(html: str, page: _Scanner, page_dir: Path, outdir: Path) -> list[tuple[int, int, str]]:
     """Replace the page's local stylesheet links by one link to their concatenation (written once)."""
-    head, sep, body = html.partition("</head>")
     # Local links only; a template's unrendered {{ pathto(...) }} (the theme ships one in _static) is no file.
-    links = [m for m in STYLESHEET.finditer(head) if "://" not in m.group("href") and "{" not in m.group("href")]
+    links = [
+        t
+        for t in page.tags
+        if t.name == "link" and t.end <= page.head_end and t.attrs.get("rel") == "stylesheet"
+        and "://" not in (t.attrs.get("href") or "://") and "{" not in t.attrs["href"]
+    ]  # fmt: skip
     if len(links) < 2:
-        return html
-    files = [(page_dir / m.group("href").split("?")[0]).resolve() for m in links]
+        return []
+    hrefs = [t.attrs["href"] for t in links]
+    files = [(page_dir / href.split("?")[0]).resolve() for href in hrefs]
     # The hrefs carry Sphinx's content checksums (?v=, ?digest=): a changed stylesheet makes a new bundle.
-    key = "\n".join(os.path.relpath(f, outdir) + "?" + m.group("href").partition("?")[2] for f, m in zip(files, links, strict=True))
+    key = "\n".join(os.path.relpath(f, outdir) + "?" + href.partition("?")[2] for f, href in zip(files, hrefs, strict=True))
     bundle = outdir / BUNDLES / f"bundle-{hashlib.sha256(key.encode()).hexdigest()[:16]}.css"
     if not bundle.exists():
         missing = [str(f) for f in files if not f.is_file()]
@@ -144,16 +213,17 @@ def bundle_stylesheets(html: str, page_dir: Path, outdir: Path) -> str:
             raise FileNotFoundError(f"stylesheets linked from {page_dir} are missing: {missing}")
         bundle.write_text("\n".join(joined_css(f, bundle.parent) for f in files), encoding="utf-8")
     href = os.path.relpath(bundle, page_dir).replace(os.sep, "/")
-    first = links[0]
-    indent = first.group(0)[: len(first.group(0)) - len(first.group(0).lstrip())]
-    parts, last = [], 0
-    for i, m in enumerate(links):
-        parts.append(head[last : m.start()])
-        if i == 0:
-            parts.append(f'{indent}<link rel="stylesheet" type="text/css" href="{href}" />\n')
-        last = m.end()
-    parts.append(head[last:])
-    return "".join(parts) + sep + body
+    edits = [(links[0].start, links[0].end, f'<link rel="stylesheet" type="text/css" href="{href}" />')]
+    return edits + [(*_line_of(html, t.start, t.end), "") for t in links[1:]]
+
+
+def patch_page(html: str, page_dir: Path, outdir: Path) -> tuple[str, set[int]]:
+    """The page with its scripts, images, bibliography and stylesheets patched (see the module
+    docstring), and the code points of its MathML."""
+    page = _Scanner(html)
+    edits = _script_edits(html, page) + _image_edits(html, page, page_dir) + _citation_edits(html, page)
+    edits += _stylesheet_edits(html, page, page_dir, outdir)
+    return _splice(html, edits), {ord(c) for text in page.math for c in text}
 
 
 def used_icons(pages: list[str], theme_css: str) -> set[int]:
@@ -171,11 +241,7 @@ def used_icons(pages: list[str], theme_css: str) -> set[int]:
 
 def math_characters(pages: list[str]) -> set[int]:
     """The code points the pages' MathML draws: its text, and the italic forms of its letters."""
-    points = set()
-    for html in pages:
-        for formula in MATHML.findall(html):
-            points.update(map(ord, html_text.unescape(TAG.sub("", formula))))
-    return points | MATH_ITALIC
+    return set(MATH_ITALIC).union(*({ord(c) for text in _Scanner(html).math for c in text} for html in pages))
 
 
 def subset_font(font: Path, code_points: set[int], layout_features: tuple[str, ...] = ()) -> None:
@@ -195,14 +261,14 @@ def subset_font(font: Path, code_points: set[int], layout_features: tuple[str, .
 
 def patch_site(outdir: Path) -> None:
     pages = sorted(outdir.rglob("*.html"))
-    texts = []
+    texts, math = [], set(MATH_ITALIC)
     for page in pages:
         html = page.read_text(encoding="utf-8")
-        patched = citation_entries_as_list_items(lazy_images(defer_scripts(html), page.parent))
-        patched = bundle_stylesheets(patched, page.parent, outdir)
+        patched, characters = patch_page(html, page.parent, outdir)
         if patched != html:
             page.write_text(patched, encoding="utf-8")
         texts.append(patched)
+        math |= characters
     font, css = outdir / SOLID_FONT, outdir / THEME_CSS
     if font.is_file() and css.is_file():
         code_points = used_icons(texts, css.read_text(encoding="utf-8"))
@@ -212,7 +278,7 @@ def patch_site(outdir: Path) -> None:
     math_font = outdir / MATH_FONT
     if math_font.is_file():
         # Every feature: a math font's script-size and stretchy forms are reached through them.
-        subset_font(math_font, math_characters(texts), layout_features=("*",))
+        subset_font(math_font, math, layout_features=("*",))
 
 
 def _build_finished(app, exception) -> None:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import functools
 import os
 import shutil
-import tempfile
 from pathlib import Path
 
 from .. import data as ck_data
+from .._files import atomic_write
 from ..data import TensorLoader, get_fashion_mnist_labels
 
 __all__ = ["load_data_fashion_mnist", "get_dataloader_workers", "get_fashion_mnist_labels", "prepare_torchvision_root"]
@@ -129,11 +129,5 @@ def _copy_atomically(source: Path, dest: Path) -> None:
     torchvision only checks that the files exist, so a truncated one would be
     read as data.
     """
-    handle, tmp_name = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".part")
-    os.close(handle)
-    try:
-        shutil.copyfile(source, tmp_name)
-        os.chmod(tmp_name, 0o644)
-        os.replace(tmp_name, dest)
-    finally:
-        Path(tmp_name).unlink(missing_ok=True)
+    with open(source, "rb") as src, atomic_write(dest, "wb") as out:
+        shutil.copyfileobj(src, out)

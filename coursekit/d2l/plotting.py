@@ -27,8 +27,9 @@ def plot(*args: Any, **kwargs: Any) -> None:
 
     Used in: d2l sections 2.4, 2.6, 3.1, 4.1 and 4.8.
     """
-    figsize = _PLOT_SIGNATURE.bind(*args, **kwargs).arguments.get("figsize", (3.5, 2.5))
-    set_figsize(figsize)  # d2l sets the default figure size even when it is given axes
+    call = _PLOT_SIGNATURE.bind(*args, **kwargs)
+    call.apply_defaults()
+    set_figsize(call.arguments["figsize"])  # d2l sets the default figure size even when it is given axes
     ck_plotting.plot(*args, **kwargs)
 
 

@@ -17,8 +17,8 @@ import torch
 from torch import nn
 
 from .. import metrics as ck_metrics
+from .. import train as ck_train
 from ..metrics import batches_on
-from ..train import Progress, fit, progress_animator
 from ..train import predict_ch3 as ck_predict_ch3
 from ..utils import net_device
 from .data import get_fashion_mnist_labels
@@ -159,10 +159,7 @@ def train_ch3(net: Net, train_iter: Batches, test_iter: Batches, loss: Loss, num
 
     Used in: d2l sections 3.6, 3.7, 4.2, 4.3 and 4.6.
     """
-    if not isinstance(num_epochs, int) or isinstance(num_epochs, bool) or num_epochs < 1:
-        raise ValueError(f"train_ch3: num_epochs must be an int of at least 1, got {num_epochs!r}")
-    progress = Progress(("train_loss", "train_acc", "test_acc"), progress_animator(num_epochs, ylim=(0.3, 0.9)))
-    fit(net, train_iter, loss, updater, num_epochs, val_iter=test_iter, val_name="test", callbacks=[progress])
+    ck_train.train_ch3(net, train_iter, test_iter, loss, num_epochs, updater, ylim=(0.3, 0.9))
     if isinstance(net, nn.Module):
         net.eval()  # d2l's last evaluate_accuracy leaves it so; code after train_ch3 may rely on it
 

@@ -32,6 +32,7 @@ from urllib.parse import urlsplit
 import platformdirs
 from filelock import FileLock
 
+from .._files import atomic_write
 from .resources import DATASETS, DatasetSpec
 
 __all__ = ["data_dir", "mirrors", "raw_folder", "ensure_dataset", "verify_file", "DataUnavailableError", "DataDirectoryError"]
@@ -180,12 +181,10 @@ def _verified_content(read, expected: str, compressed: bool) -> bytes:
 
 
 def _write(dest: Path, content: bytes) -> None:
-    part = dest.with_name(f".{dest.name}.part")
     try:
-        part.write_bytes(content)
-        os.replace(part, dest)
+        with atomic_write(dest, "wb") as f:
+            f.write(content)
     except OSError as error:
-        part.unlink(missing_ok=True)
         raise _local_error(dest.parent, error) from error
 
 

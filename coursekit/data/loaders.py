@@ -38,9 +38,9 @@ __all__ = [
     "MNIST_STD",
 ]
 
-# The MNIST training set's pixel mean and standard deviation (in [0, 1] units);
-# chapter 5 computes them from the data.
+#: The MNIST training set's pixel mean, in [0, 1] units (chapter 5 computes it from the data).
 MNIST_MEAN = 0.1307
+#: The MNIST training set's pixel standard deviation, in [0, 1] units.
 MNIST_STD = 0.3081
 
 Size = int | tuple[int, int]

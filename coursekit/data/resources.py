@@ -73,6 +73,9 @@ _SPLITS = {
 
 # sha256 of the decompressed IDX files. Compressed bytes differ between gzip
 # implementations (Debian recompressed Fashion-MNIST), the IDX content does not.
+#: MNIST's files, checksums, mirrors and classes (the digits).
+#:
+#: :meta hide-value:
 MNIST = DatasetSpec(
     name="mnist",
     folder="MNIST",
@@ -87,11 +90,15 @@ MNIST = DatasetSpec(
     upstream=tuple(tv_datasets.MNIST.mirrors),
 )
 
+#: Fashion-MNIST's ten class names as d2l writes them, in label order.
 FASHION_MNIST_LABELS = (
     "t-shirt", "trouser", "pullover", "dress", "coat",
     "sandal", "shirt", "sneaker", "bag", "ankle boot",
 )  # fmt: skip
 
+#: Fashion-MNIST's files, checksums, mirrors, Debian's copy and class names.
+#:
+#: :meta hide-value:
 FASHION_MNIST = DatasetSpec(
     name="fashion-mnist",
     folder="FashionMNIST",
@@ -108,6 +115,9 @@ FASHION_MNIST = DatasetSpec(
     system_package="dataset-fashion-mnist",
 )
 
+#: Every data set coursekit reads, by name (``"mnist"``, ``"fashion-mnist"``).
+#:
+#: :meta hide-value:
 DATASETS = {spec.name: spec for spec in (MNIST, FASHION_MNIST)}
 
 

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from tools import serve_book
-
-HTML = Path(__file__).resolve().parents[2] / "_build" / "html"
+from tools.serve_book import HTML
 
 
 @pytest.fixture(scope="module")

@@ -10,12 +10,14 @@ import json
 import re
 from pathlib import Path
 
+from tools.serve_book import HTML
+
 ROOT = Path(__file__).resolve().parents[2]
 RESULTS = json.loads((ROOT / "bench" / "results" / "chapter_times.json").read_text())
 
 
 def test_instructor_guide_shows_the_benchmark_figures():
-    html = (ROOT / "_build" / "html" / "book" / "instructors.html").read_text()
+    html = (HTML / "book" / "instructors.html").read_text()
     table = re.search(r"<table.*?Run time \(median\).*?</table>", html, re.S)
     assert table, "the instructor guide has no run-time table"
     for stem, row in RESULTS["chapters"].items():
@@ -29,5 +31,5 @@ def test_instructor_guide_shows_the_benchmark_figures():
 
 def test_each_chapter_page_shows_its_benchmark_figure():
     for stem, row in RESULTS["chapters"].items():
-        text = re.sub(r"<[^>]+>", "", (ROOT / "_build" / "html" / "notebooks" / f"{stem}.html").read_text())
+        text = re.sub(r"<[^>]+>", "", (HTML / "notebooks" / f"{stem}.html").read_text())
         assert re.search(rf"Run time:\s*{row['median_s']:.0f} s, the median of", text), stem

@@ -21,8 +21,9 @@ from pathlib import Path
 
 import pytest
 
+from tools.serve_book import HTML
+
 ROOT = Path(__file__).resolve().parents[2]
-HTML = ROOT / "_build" / "html"
 CHAPTER = "05_mlp_mnist.ipynb"  # reads its data set through coursekit (MNIST)
 
 

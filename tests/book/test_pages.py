@@ -21,11 +21,14 @@ import pytest
 from playwright.sync_api import expect
 
 from tools import audit
+from tools.serve_book import HTML
 
 ROOT = Path(__file__).resolve().parents[2]
-HTML = ROOT / "_build" / "html"
-SCREENSHOTS = ROOT / "_build" / "screenshots"
+SCREENSHOTS = HTML.parent / "screenshots"
 CHAPTERS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+# A class among others: Playwright matches a pattern against the whole class attribute.
+TOGGLE_HIDDEN = re.compile(r"(^|\s)toggle-hidden(\s|$)")
+SIDEBAR_HIDDEN = re.compile(r"(^|\s)pst-sidebar-hidden(\s|$)")
 
 
 @pytest.fixture(scope="module")
@@ -127,13 +130,12 @@ def test_chapter_page_as_a_reader_sees_it(site, browser, chapter):
     body = first.locator("xpath=./*[not(contains(@class, 'admonition-title'))]").first
     assert not body.is_visible()
     first.locator(".admonition-title").click()
-    page.wait_for_timeout(300)
-    assert "toggle-hidden" not in (first.get_attribute("class") or "") and body.is_visible(), "a click opens the solution"
+    expect(first, "a click opens the solution").not_to_have_class(TOGGLE_HIDDEN)
+    expect(body).to_be_visible()
     # The title's link to the exercise opens the solution too, and stays on it (book/_static/theme-fixes.js).
     second, url = solutions.nth(1), page.url
     second.locator(".admonition-title a").first.click()
-    page.wait_for_timeout(300)
-    assert "toggle-hidden" not in (second.get_attribute("class") or ""), "a tap on the title's link opens the solution"
+    expect(second, "a tap on the title's link opens the solution").not_to_have_class(TOGGLE_HIDDEN)
     assert page.url == url, "the title's link opened the solution instead of jumping to the exercise"
 
     assert opened.local_errors() == [], "console errors"
@@ -258,15 +260,14 @@ def test_navigation_opens_at_every_width(site, browser, width):
         sidebar = page.locator(f"#pst-{kind}-sidebar")
         hidden_before = "pst-sidebar-hidden" in (sidebar.get_attribute("class") or "")
         buttons[0].click()
-        page.wait_for_timeout(300)
         if width >= 992:  # the chapter list collapses, as the theme intends on wide screens
-            assert ("pst-sidebar-hidden" in (sidebar.get_attribute("class") or "")) != hidden_before
+            collapsed = expect(sidebar).not_to_have_class if hidden_before else expect(sidebar).to_have_class
+            collapsed(SIDEBAR_HIDDEN)
         else:
-            assert page.locator(dialog).evaluate("d => d.open"), f"{width} px: the {kind} sidebar did not open"
+            expect(page.locator(dialog), f"{width} px: the {kind} sidebar did not open").to_have_js_property("open", True)
             assert page.locator(f"{dialog} a").count() > 3, "the opened sidebar holds links"
             page.keyboard.press("Escape")
-            page.wait_for_timeout(200)
-            assert not page.locator(dialog).evaluate("d => d.open")
+            expect(page.locator(dialog)).to_have_js_property("open", False)
     assert not errors, errors
     page.close()
 
@@ -566,8 +567,7 @@ def test_dark_mode_reads_and_navigates(site, browser):
     # The theme puts dark-mode images on its light grey (luminance about 0.83): dark ink stays legible.
     assert figure.evaluate(luminance, "backgroundColor") > 0.75, "a figure drawn for a light page needs a light background"
     page.locator(".primary-toggle").locator("visible=true").first.click()
-    page.wait_for_timeout(300)
-    assert page.locator("#pst-primary-sidebar-modal").evaluate("d => d.open")
+    expect(page.locator("#pst-primary-sidebar-modal")).to_have_js_property("open", True)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=SCREENSHOTS / "dark-390.png")
     assert errors == []
