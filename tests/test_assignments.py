@@ -328,6 +328,7 @@ def test_the_csv_neutralises_cells_a_spreadsheet_would_run(tmp_path):
     assert [row[0] for row in rows] == [f"'{n}" for n in names[:-1]] + ["plain.ipynb"]
     assert all(row[-1].startswith("'=") for row in rows)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["assignment", "grades.csv"]
+    assert out.stat().st_mode & 0o777 == 0o600, "the grades are readable by the instructor only"
 
 
 def test_a_symlinked_submission_is_refused_without_reading_its_target(tmp_path):

@@ -138,6 +138,7 @@ def test_an_edition_does_not_write_through_a_hard_link_to_another_file(tmp_path)
     os.link(other, tmp_path / "handout" / chapter.name)
     target = write_student_edition(chapter, tmp_path / "handout")
     assert other.read_text() == "keep me" and len(nbformat.read(target, as_version=4).cells) == 6
+    assert target.stat().st_mode & 0o777 == 0o644, "a handout the students can read"
 
 
 @pytest.mark.parametrize(

@@ -333,7 +333,7 @@ def write_csv(grades: list[Grade], assignment: Path, out: Path) -> None:
     header += ["total", "possible", "reason"]
     possible = sum(q["points"] for q in auto)
     out.parent.mkdir(parents=True, exist_ok=True)
-    with atomic_write(out, newline="") as f:
+    with atomic_write(out, newline="", permissions=0o600) as f:  # grades: for the instructor's eyes only
         writer = csv.writer(f)
         writer.writerow(header)
         for grade in grades:
