@@ -5,10 +5,10 @@
 Executes each chapter ``--repeats`` times, each in a fresh kernel as a student's
 "Restart and run all" does, and records the medians with the machine they were
 measured on (CPU, cores, threads, kernels, PyTorch, date) in
-bench/results/chapter_times.json. Then it rewrites each chapter's "Run time"
-line from that file; the instructor guide's table is drawn from it by the book
-build (book/_ext/run_times.py), and the tests check that the chapters agree
-with it. No test times anything: a busy machine must not fail the build.
+bench/results/chapter_times.json, the one home of these figures: the book build
+writes them into each chapter's page, the notebook it serves and the
+instructor guide's table (book/_ext/run_times.py). No test times anything: a
+busy machine must not fail the build.
 
 A chapter over its budget is reported on stderr, and the exit status is 1.
 Run it on a quiet machine: another PyTorch process on a 2-core CPU slows each
@@ -19,12 +19,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import statistics
 import sys
 from pathlib import Path
-
-import nbformat
 
 from bench.common import machine
 from tools.run_notebook import execute
@@ -41,35 +38,6 @@ BUDGETS = {
     "04_loss_functions": 90,
     "05_mlp_mnist": 120,
 }
-RUN_TIME_LINE = re.compile(r"^\*\*Run time:\*\*.*$", re.M)
-
-
-def run_time_line(stem: str, results: dict) -> str:
-    """The "Run time" line of a chapter's opening, from the benchmark's results."""
-    m = results["machine"]
-    seconds = results["chapters"][stem]["median_s"]
-    return (
-        f"**Run time:** {seconds:.0f} s, the median of {results['repeats']} runs by `make bench` "
-        f"on {m['cores']} cores of an {m['cpu']} with PyTorch {m['torch']} ({m['date']}); "
-        f"budget {BUDGETS[stem]} s."
-    )
-
-
-def write_run_time_lines(results: dict) -> list[Path]:
-    """Rewrite the "Run time" line of every chapter measured; return the notebooks changed."""
-    changed = []
-    for stem in results["chapters"]:
-        path = NOTEBOOKS / f"{stem}.ipynb"
-        nb = nbformat.read(path, as_version=4)
-        cells = [c for c in nb.cells if c.cell_type == "markdown" and RUN_TIME_LINE.search(c.source)]
-        if len(cells) != 1:
-            raise RuntimeError(f"{path.name}: expected one markdown cell with a '**Run time:**' line, found {len(cells)}")
-        new = RUN_TIME_LINE.sub(run_time_line(stem, results), cells[0].source, count=1)
-        if new != cells[0].source:
-            cells[0].source = new
-            nbformat.write(nb, path)
-            changed.append(path)
-    return changed
 
 
 def main() -> int:
@@ -99,8 +67,6 @@ def main() -> int:
             over.append(f"{stem}: median {median:.1f} s is over its budget of {BUDGETS[stem]} s")
     RESULTS.parent.mkdir(exist_ok=True)
     RESULTS.write_text(json.dumps(results, indent=1) + "\n")
-    for path in write_run_time_lines(results):
-        print(f"updated the run-time line of {path.relative_to(ROOT)}")
     print(f"\n{'chapter':<26}{'median':>8}{'budget':>8}   runs")
     for stem, row in results["chapters"].items():
         print(f"{stem:<26}{row['median_s']:>7.1f}s{row['budget_s']:>7}s   {row['runs_s']}")

@@ -106,7 +106,7 @@ def pytest_report_header(config):
 @pytest.fixture
 def d2l():
     """The d2l 0.17.6 reference for parity tests; only the tests that ask for it are skipped without it."""
-    return pytest.importorskip("d2l.torch", reason="the d2l reference is installed by `make test` (pip install --no-deps d2l==0.17.6)")
+    return pytest.importorskip("d2l.torch", reason="the d2l reference is installed by `make test` (pip install --no-deps -r requirements-d2l.txt)")
 
 
 @pytest.fixture(scope="session")

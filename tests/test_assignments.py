@@ -38,6 +38,13 @@ TAMPER_TESTS = """\
 import pathlib
 for test_file in pathlib.Path("tests").glob("q*.py"):
     test_file.write_text(test_file.read_text().replace("assert ", "assert True or "))"""
+# The same, with the originals put back when the kernel exits, before grading ends (issue #30).
+TAMPER_AND_RESTORE = """\
+import atexit, pathlib
+originals = {p: p.read_text() for p in pathlib.Path("tests").glob("q*.py")}
+for test_file, text in originals.items():
+    test_file.write_text(text.replace("assert ", "assert True or "))
+atexit.register(lambda: [p.write_text(text) for p, text in originals.items()])"""
 
 
 @pytest.fixture(scope="session")
@@ -133,7 +140,11 @@ def test_grades_of_synthetic_submissions_chapter_3(built, tmp_path):
     submissions.write(submissions.submission(folder, extra_cells={"start": "1 / 0"}), subs / "raises.ipynb")
     submissions.write(nbformat.v4.new_notebook(), subs / "empty.ipynb")
     (subs / "essay.txt").write_text("not a notebook")
-    submissions.write(submissions.submission(folder, extra_cells={"end": TAMPER_TESTS}), subs / "edits_tests.ipynb")
+    # Before the notebook's grader.check cells run the tests (a change after them would change nothing).
+    submissions.write(submissions.submission(folder, extra_cells={"start": TAMPER_TESTS}), subs / "edits_tests.ipynb")
+    no_answers = submissions.student_notebook(folder)
+    no_answers.cells.insert(1, nbformat.v4.new_code_cell(TAMPER_AND_RESTORE))
+    submissions.write(no_answers, subs / "edits_and_restores_tests.ipynb")
     wrong_q3 = submissions.WRONG_ANSWERS[folder.name]["q3"]
     patched = submissions.submission(folder, {wrong_q3[0]: wrong_q3[1]}, extra_cells={wrong_q3[0]: "grader.check = lambda *args: None"})
     submissions.write(patched, subs / "patches_grader.ipynb")
@@ -141,7 +152,7 @@ def test_grades_of_synthetic_submissions_chapter_3(built, tmp_path):
     grades = grade.grade_folder(subs, folder, timeout=240, jobs=2, quiet=True)
     rows = rows_of(subs / "grades.csv")
     full = sum(points.values())
-    assert len(grades) == len(rows) == 9
+    assert len(grades) == len(rows) == 10
     assert (subs / "feedback" / "solution.txt").read_text().strip()
 
     assert rows["solution.ipynb"]["status"] == "graded" and float(rows["solution.ipynb"]["total"]) == full
@@ -158,6 +169,8 @@ def test_grades_of_synthetic_submissions_chapter_3(built, tmp_path):
     assert rows["essay.txt"]["status"] == "not-a-notebook" and float(rows["essay.txt"]["total"]) == 0
     edits = rows["edits_tests.ipynb"]  # its rewritten tests would pass anything: caught, no points
     assert edits["status"] == "flagged" and float(edits["total"]) == 0 and "tests/q1.py changed" in edits["reason"]
+    restores = rows["edits_and_restores_tests.ipynb"]  # the tests otter ran are compared, not the files left over
+    assert restores["status"] == "flagged" and float(restores["total"]) == 0 and "tests/q1.py changed" in restores["reason"]
     patches = rows["patches_grader.ipynb"]  # flagged by the scan of the code
     assert patches["status"] == "flagged" and float(patches["total"]) == 0 and "uses grader" in patches["reason"]
     # Once reviewed (no scan), rebinding grader.check earns nothing: otter runs every test itself.
@@ -241,7 +254,7 @@ def test_a_hostile_submission_in_the_sandbox_earns_nothing_and_leaves_nothing(bu
     hostile = submissions.student_notebook(folder)
     hostile.cells.insert(1, nbformat.v4.new_code_cell(attack))
     submissions.write(hostile, subs / "hostile.ipynb")
-    runs_before = set(Path(tempfile.gettempdir()).glob("otter-run-*"))
+    runs_before = set(Path(tempfile.gettempdir()).glob("grade-*"))
 
     grade.grade_folder(subs, folder, timeout=240, jobs=2, check_code=False, quiet=True, bwrap=grade.bubblewrap())
     time.sleep(8)  # past the detached process's wake-up, had it survived
@@ -254,7 +267,8 @@ def test_a_hostile_submission_in_the_sandbox_earns_nothing_and_leaves_nothing(bu
     for place in (ROOT, home, Path("/var/tmp")):
         left = [p.name for p in place.iterdir() if p.name.startswith(("stolen-", "hostile-was-here"))]
         assert not left, f"the submission wrote {left} into {place}"
-    assert set(Path(tempfile.gettempdir()).glob("otter-run-*")) <= runs_before, "an otter-run folder was left behind"
+    left = set(Path(tempfile.gettempdir()).glob("grade-*")) - runs_before
+    assert not left, f"grading scratch folders (otter's, with the hidden tests) were left behind: {left}"
     survivors = [p.pid for p in psutil.process_iter(["cmdline"]) if str(subs) in " ".join(p.info["cmdline"] or [])]
     assert not survivors, f"processes the submission started outlived its grading: {survivors}"
 
@@ -269,10 +283,11 @@ def test_a_submission_over_the_time_limit_is_stopped_with_its_kernel(built, tmp_
     loop = f"import os, pathlib\npathlib.Path({str(pid_file)!r}).write_text(str(os.getpid()))\nwhile True:\n    pass"
     path = submissions.write(submissions.submission(folder, extra_cells={"start": loop}), tmp_path / "loop.ipynb")
     before = {p.pid for p in psutil.Process().children(recursive=True)}
-    runs_before = set(Path(tempfile.gettempdir()).glob("otter-run-*"))
+    runs_before = set(Path(tempfile.gettempdir()).glob("grade-*"))
     result = grade.grade_submission(path, folder, timeout=20)
     # otter's folder holds the hidden tests: a killed worker must not leave it behind.
-    assert set(Path(tempfile.gettempdir()).glob("otter-run-*")) <= runs_before, "an otter-run folder was left in the temporary directory"
+    left = set(Path(tempfile.gettempdir()).glob("grade-*")) - runs_before
+    assert not left, f"grading scratch folders (otter's, with the hidden tests) were left in the temporary directory: {left}"
     assert result.status == "timeout" and result.total == 0 and "20 s" in result.reason
     kernel = int(pid_file.read_text())
     assert not psutil.pid_exists(kernel) or psutil.Process(kernel).status() == psutil.STATUS_ZOMBIE, "the kernel still runs"

@@ -660,7 +660,7 @@ def script_runs(tmp_path_factory) -> dict[str, dict[str, tuple[str, str, str]]]:
     has Fashion-MNIST in ../data, where d2l's code (and torchvision) look.
     Returns backend -> script -> (status, stdout, stderr), and under "(stderr)" the end of the whole stderr.
     """
-    pytest.importorskip("d2l.torch", reason="the d2l reference is installed by `make test` (pip install --no-deps d2l==0.17.6)")
+    pytest.importorskip("d2l.torch", reason="the d2l reference is installed by `make test` (pip install --no-deps -r requirements-d2l.txt)")
     base = tmp_path_factory.mktemp("d2l_scripts")
     try:
         ck.prepare_torchvision_root(base / "data")

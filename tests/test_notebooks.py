@@ -70,7 +70,9 @@ def test_opening_states_objectives_prerequisites_and_time(nb):
     opening = "\n".join(c.source for c in nb.cells[:4] if c.cell_type == "markdown").lower()
     assert "learning objectives" in opening
     assert "prerequisites" in opening
-    assert re.search(r"run time[^\n]*\d+\s*s", opening), "the opening states the measured run time in seconds"
+    # The figure itself is written from the benchmark's record by the book build (book/_ext/run_times.py;
+    # tests/book/test_execution.py checks the page and the served notebook).
+    assert re.search(r"^\*\*run time:\*\*", opening, re.M), "the opening has the '**Run time:**' line that the book fills in"
 
 
 def test_ends_with_summary_exercises_solutions_references(nb):

@@ -32,5 +32,5 @@ if [ "$(cat "$venv/.coursekit-checkout" 2>/dev/null)" != "$PWD" ]; then
   echo "$PWD" > "$venv/.coursekit-checkout"
 fi
 if [ "$with_d2l" = "--with-d2l" ] && ! "$venv/bin/python" -m pip show d2l >/dev/null 2>&1; then
-  "$venv/bin/python" -m pip install "${pip_quiet[@]}" --no-deps d2l==0.17.6
+  "$venv/bin/python" -m pip install "${pip_quiet[@]}" --no-deps -r requirements-d2l.txt
 fi

@@ -22,8 +22,9 @@ status             meaning
                    assignment...): 0 points, ``reason`` says why
 ``timeout``        stopped after ``--timeout`` seconds: 0 points
 ``not-a-notebook`` not a readable ``.ipynb``: 0 points
-``flagged``        the submission changed the tests during grading, or its code reaches
-                   for the grading machinery (see ``scan``): total 0 until you review it
+``flagged``        the tests otter ran were not the assignment's (the submission changed
+                   them), or its code reaches for the grading machinery (see ``scan``):
+                   total 0 until you review it
 =================  ====================================================================
 
 Otter's report for each submission (every test's message, hidden ones
@@ -45,7 +46,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import hashlib
 import hmac
 import io
 import json
@@ -299,7 +299,7 @@ def grade_submission(
     unknown = sorted(set(result["scores"]) - set(auto))
     if result["tampered"] or unknown:
         changed = result["tampered"] + [f"a test {q!r} that the assignment does not have was run" for q in unknown]
-        reason = "the tests were changed during grading: " + "; ".join(changed) + "; total withheld, review by hand"
+        reason = "the tests that ran were changed: " + "; ".join(changed) + "; total withheld, review by hand"
         return Grade(path.name, "flagged", zeros, reason, seconds)
     if findings:
         computed = ", ".join(f"{q} {s:g}" for q, s in scores.items())
@@ -407,10 +407,11 @@ def _keep_to_itself(fd: int) -> None:
 
 
 def _worker(submission: str, autograder_zip: str, result_fd: str) -> None:
-    """Grade one notebook as ``otter run`` does, and check that its tests were not changed meanwhile.
+    """Grade one notebook with otter's public API (``otter.api.grade_submission``, what ``otter run``
+    does), and check that the tests it ran are the assignment's.
 
-    Writes to the pipe ``result_fd`` (JSON): the score of each question, the cells that raised, the test
-    files that changed during grading, and otter's report.
+    Writes to the pipe ``result_fd`` (JSON): the score of each question, the cells that raised, the tests
+    that were changed, added or removed before they ran, and otter's report.
     """
     fd = int(result_fd)
     _keep_to_itself(fd)
@@ -418,31 +419,19 @@ def _worker(submission: str, autograder_zip: str, result_fd: str) -> None:
     os.dup2(os.open(os.devnull, os.O_RDONLY), 0)  # the kernel inherits an empty stdin, not the key's pipe
     import contextlib
 
-    import dill
-    from otter.run.run_autograder import main as run_autograder
+    from otter.api import grade_submission
 
-    with tempfile.TemporaryDirectory(prefix="otter-run-") as tmp:
-        ag = Path(tmp) / "autograder"
-        for sub in ("source", "submission", "results"):
-            (ag / sub).mkdir(parents=True)
-        (ag / "submission_metadata.json").write_text("{}")
-        with zipfile.ZipFile(autograder_zip) as zf:
-            zf.extractall(ag / "source")
-            tests = {Path(n).name: hashlib.sha256(zf.read(n)).hexdigest() for n in zf.namelist() if n.startswith("tests/") and n.endswith(".py")}
-        shutil.copy(submission, ag / "submission")
-        report = io.StringIO()
-        with contextlib.redirect_stdout(report):
-            run_autograder(str(ag), otter_run=True, logo=False, print_summary=False, print_score=False)
-        with open(ag / "results" / "results.pkl", "rb") as f:
-            results = dill.load(f)
-        tampered = []
-        for folder in (ag / "source" / "tests", ag / "submission" / "tests"):
-            present = {p.name for p in folder.glob("*")}
-            for name, digest in tests.items():
-                path = folder / name
-                if not path.is_file() or hashlib.sha256(path.read_bytes()).hexdigest() != digest:
-                    tampered.append(f"{folder.parent.name}/tests/{name} changed")
-            tampered += [f"{folder.parent.name}/tests/{name} added" for name in sorted(present - set(tests))]
+    with zipfile.ZipFile(autograder_zip) as zf:
+        tests = {Path(n).stem: zf.read(n).decode() for n in zf.namelist() if n.startswith("tests/") and n.endswith(".py")}
+    report = io.StringIO()
+    with contextlib.redirect_stdout(report):
+        results = grade_submission(submission, autograder_zip)
+    # Each test file otter ran carries the source it was read from: a test the submission rewrote
+    # shows here even if the file was put back before grading ended.
+    ran = {name: getattr(test_file, "source", None) for name, test_file in results.results.items()}
+    tampered = [f"tests/{name}.py changed" for name in sorted(tests) if name in ran and ran[name] != tests[name]]
+    tampered += [f"tests/{name}.py removed" for name in sorted(set(tests) - set(ran)) if results.results]
+    tampered += [f"tests/{name}.py added" for name in sorted(set(ran) - set(tests))]
     errors = []
     for cell in results.notebook.cells if results.notebook is not None else []:
         for output in cell.get("outputs", []):

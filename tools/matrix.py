@@ -213,7 +213,7 @@ def build(name: str, env: Environment, refresh: bool) -> Path:
             _run(install + ["--constraint", pins.name] + test_tools())
         finally:
             os.unlink(pins.name)
-        _run(install + ["--no-deps", "d2l==0.17.6"])  # the parity tests' reference (see tools/ensure_venv.sh)
+        _run(install + ["--no-deps", "-r", str(ROOT / "requirements-d2l.txt")])  # the parity tests' reference
     (path / ".complete").write_text(name)
     return python
 

@@ -29,7 +29,11 @@ def test_instructor_guide_shows_the_benchmark_figures():
     assert machine["cpu"] in html and f"PyTorch {machine['torch']}" in html, "the guide names the machine measured on"
 
 
-def test_each_chapter_page_shows_its_benchmark_figure():
+def test_each_chapter_page_and_served_notebook_show_its_benchmark_figure():
     for stem, row in RESULTS["chapters"].items():
         text = re.sub(r"<[^>]+>", "", (HTML / "notebooks" / f"{stem}.html").read_text())
         assert re.search(rf"Run time:\s*{row['median_s']:.0f} s, the median of", text), stem
+        # The notebook the download button serves carries the figure too (the repository's does not).
+        served = json.loads((HTML / "_sources" / "notebooks" / f"{stem}.ipynb").read_text())
+        opening = "".join(c["source"] if isinstance(c["source"], str) else "".join(c["source"]) for c in served["cells"][:3])
+        assert f"**Run time:** {row['median_s']:.0f} s, the median of" in opening, stem
