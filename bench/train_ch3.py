@@ -28,7 +28,7 @@ import io
 
 import coursekit
 from bench.common import BATCH_SIZE, seconds, softmax_regression, train_epoch
-from coursekit.train import progress_animator
+from coursekit.plotting import progress_animator
 
 EPOCHS = 10
 

@@ -2,29 +2,22 @@
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import NamedTuple
 
 import torch
 from torch import nn
 
-from .utils import net_device
+from .utils import Batches, batches_on, eval_mode, forward, net_device
 
 __all__ = [
     "Accumulator",
     "accuracy",
-    "eval_mode",
     "Evaluation",
     "evaluate",
     "evaluate_accuracy",
     "evaluate_loss",
 ]
-
-Batches = Iterable[tuple[torch.Tensor, torch.Tensor]]
-# PyTorch's words for a model and an input on different devices (CUDA, MPS).
-_DEVICE_MISMATCH = re.compile(r"same device|expected \S+ to be on|Placeholder storage has not been allocated", re.I)
 
 
 class Accumulator:
@@ -137,53 +130,6 @@ def accuracy(y_hat: torch.Tensor, y: torch.Tensor) -> float:
     if predictions.dtype != y.dtype:
         predictions = predictions.type(y.dtype)
     return float((predictions == y).sum())
-
-
-@contextmanager
-def eval_mode(net: nn.Module | Callable) -> Iterator[None]:
-    """Put an ``nn.Module`` in eval mode for the block, then back in the mode it was in.
-
-    A plain function (a from-scratch model) has no mode; nothing is changed.
-
-    Used in: coursekit's evaluation loops; chapter 5.
-    """
-    if not isinstance(net, nn.Module):
-        yield
-        return
-    was_training = net.training
-    net.eval()
-    try:
-        yield
-    finally:
-        net.train(was_training)
-
-
-def forward(net: nn.Module | Callable[[torch.Tensor], torch.Tensor], X: torch.Tensor) -> torch.Tensor:
-    """``net(X)``, with a message that says what to do when the model and the batch are on different devices."""
-    try:
-        return net(X)
-    except RuntimeError as error:
-        if not _DEVICE_MISMATCH.search(str(error)):
-            raise
-        where = net_device(net)
-        held = f"its parameters are on {where}" if where is not None else "its parameters are elsewhere"
-        raise RuntimeError(
-            f"The model and the batch are on different devices: the batch is on {X.device}, {held}. "
-            "Move the model with net.to(device) before training, or pass the same device= to coursekit; "
-            "a from-scratch model's tensors must be created on (or moved to) that device too."
-        ) from error
-
-
-def batches_on(data_iter: Batches, device: torch.device | str | None) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
-    """Yield the batches of ``data_iter`` moved to ``device`` (left as they are if ``None``)."""
-    if device is None:
-        yield from data_iter
-        return
-    device = torch.device(device)
-    for X, y in data_iter:
-        if X.device != device:  # .to() costs a few microseconds even when there is nothing to move
-            X, y = X.to(device), y.to(device)
-        yield X, y
 
 
 class Evaluation(NamedTuple):

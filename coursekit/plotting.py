@@ -1,4 +1,5 @@
-"""Plotting helpers with d2l's names: figure size, axes, line plots, image grids, Animator.
+"""Plotting helpers with d2l's names: figure size, axes, line plots, image grids, Animator; and
+what training and prediction draw: ``fit``'s ``Progress`` callback, ``predict_ch3``.
 
 Nothing here runs on import; every function draws only when called, so
 scripts and tests can use coursekit headless (``MPLBACKEND=Agg``).
@@ -10,9 +11,9 @@ import io
 import math
 import os
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import matplotlib
 import numpy as np
@@ -21,7 +22,12 @@ from matplotlib import pyplot as plt
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-__all__ = ["use_svg_display", "set_figsize", "set_axes", "plot", "show_images", "Animator"]
+from .utils import Batches, Net, eval_mode, net_device
+
+if TYPE_CHECKING:  # for the annotations only: train imports this module
+    from .train import History
+
+__all__ = ["use_svg_display", "set_figsize", "set_axes", "plot", "show_images", "Animator", "Progress", "predict_ch3"]
 
 DEFAULT_FMTS = ("-", "m--", "g-.", "r:")
 DEFAULT_FIGSIZE = (3.5, 2.5)  # inches, d2l's default
@@ -431,3 +437,90 @@ class Animator:
         plt.figure(self.fig)
         plt.show()
         return self._fig
+
+
+def progress_animator(num_epochs: int, ylim: tuple[float, float] | None = None, display: str = "auto") -> Animator:
+    """The Animator ``train_ch3`` shows: train loss, train and test accuracy per epoch.
+
+    It redraws at most once a second (each figure costs ~30 ms to draw, a
+    quarter of an epoch of chapter 3's model); ``train_ch3`` flushes it at the end.
+
+    Used in: ``train_ch3``.
+    """
+    return Animator(
+        xlabel="epoch",
+        xlim=(1, num_epochs),
+        ylim=ylim,
+        legend=["train loss", "train acc", "test acc"],
+        display=display,
+        min_interval=1.0,
+    )
+
+
+class Progress:
+    """A ``fit`` callback that draws chosen columns of the History with an :class:`Animator`.
+
+    After every row the Animator gets the row's ``epoch`` and the values of
+    ``fields``, by name; when training ends it is flushed. Without an
+    ``animator``, one is made with the fields as its legend and ``animator_options``.
+
+    Used in: ``train_ch3``; chapters 3 and 5, as ``fit(..., callbacks=[Progress(("train_loss", "val_loss", "val_acc"))])``.
+    """
+
+    def __init__(self, fields: Sequence[str], animator: Animator | None = None, **animator_options) -> None:
+        self.fields = tuple(fields)
+        if animator is None:
+            animator = Animator(**{"xlabel": "epoch", "legend": list(self.fields), "min_interval": 1.0, **animator_options})
+        self.animator = animator
+
+    def __call__(self, history: History) -> None:
+        self.animator.add(history.epoch[-1], [history[name][-1] for name in self.fields])
+
+    def close(self) -> None:
+        self.animator.flush()
+
+
+def _class_names(data_iter: Batches) -> Callable[[Iterable[int]], list[str]]:
+    """Index -> name from ``data_iter.dataset.classes`` when the loader has them, else the index itself."""
+    names = getattr(getattr(data_iter, "dataset", None), "classes", None)
+    if names:
+        return lambda indices: [names[i] for i in indices]
+    return lambda indices: [str(i) for i in indices]
+
+
+def predict_ch3(
+    net: Net,
+    test_iter: Batches,
+    n: int = 6,
+    *,
+    labels: Callable[[Iterable[int]], list[str]] | None = None,
+    show: bool = True,
+) -> tuple[list[str], list[str]]:
+    """Predict the first ``n`` examples of ``test_iter``; return (true, predicted) label names.
+
+    With ``show=True`` the images are drawn with the true label above the
+    predicted one.
+
+    Args:
+        labels: a function from class indices to names (such as
+            ``get_fashion_mnist_labels``). By default the names come from the
+            loader (``test_iter.dataset.classes``, which coursekit's loaders
+            and torchvision's data sets have), else the indices are shown.
+
+    Used in: chapter 3.
+    """
+    if n < 1:
+        raise ValueError(f"predict_ch3: n must be at least 1, got {n}")
+    X, y = next(iter(test_iter))
+    X, y = X[:n], y[:n]
+    device = net_device(net)
+    with eval_mode(net), torch.no_grad():
+        scores = net(X.to(device) if device is not None else X)
+    if labels is None:
+        labels = _class_names(test_iter)
+    trues = labels(y.tolist())
+    preds = labels(scores.argmax(dim=1).tolist())
+    if show:
+        titles = [f"{true}\n{pred}" for true, pred in zip(trues, preds, strict=True)]
+        show_images(X.reshape(len(y), *X.shape[-2:]), 1, len(y), titles=titles)
+    return trues, preds

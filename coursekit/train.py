@@ -4,21 +4,19 @@ from __future__ import annotations
 
 import math
 import sys
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 import torch
 from torch import nn
 
-from .metrics import Accumulator, accuracy, batches_on, eval_mode, evaluate, forward, loss_sum, sums_over_batch
-from .plotting import Animator, show_images
-from .utils import Timer, net_device
+from .metrics import Accumulator, accuracy, evaluate, loss_sum, sums_over_batch
+from .plotting import Animator, Progress, progress_animator
+from .utils import Batches, Net, Timer, batches_on, forward, net_device
 
-__all__ = ["History", "Progress", "fit", "sgd", "train_epoch_ch3", "train_ch3", "predict_ch3"]
+__all__ = ["History", "fit", "sgd", "train_epoch_ch3", "train_ch3"]
 
-Net = nn.Module | Callable[[torch.Tensor], torch.Tensor]
 Loss = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 Updater = torch.optim.Optimizer | Callable[[int], None]
-Batches = Iterable[tuple[torch.Tensor, torch.Tensor]]
 
 
 def sgd(params: Sequence[torch.Tensor], lr: float, batch_size: int) -> None:
@@ -220,24 +218,6 @@ def _train_step(net: Net, X: torch.Tensor, y: torch.Tensor, loss: Loss, updater:
     return total, accuracy(y_hat.detach(), y), n
 
 
-def progress_animator(num_epochs: int, ylim: tuple[float, float] | None = None, display: str = "auto") -> Animator:
-    """The Animator ``train_ch3`` shows: train loss, train and test accuracy per epoch.
-
-    It redraws at most once a second (each figure costs ~30 ms to draw, a
-    quarter of an epoch of chapter 3's model); ``train_ch3`` flushes it at the end.
-
-    Used in: ``train_ch3``.
-    """
-    return Animator(
-        xlabel="epoch",
-        xlim=(1, num_epochs),
-        ylim=ylim,
-        legend=["train loss", "train acc", "test acc"],
-        display=display,
-        min_interval=1.0,
-    )
-
-
 def _check_num_epochs(caller: str, num_epochs: object) -> None:
     if not isinstance(num_epochs, int) or isinstance(num_epochs, bool) or num_epochs < 1:
         raise ValueError(f"{caller}: num_epochs must be an int of at least 1, got {num_epochs!r}")
@@ -295,29 +275,6 @@ def train_ch3(
     return fit(net, train_iter, loss, updater, num_epochs, val_iter=test_iter, val_name="test", callbacks=callbacks, device=device)
 
 
-class Progress:
-    """A ``fit`` callback that draws chosen columns of the History with an :class:`Animator`.
-
-    After every row the Animator gets the row's ``epoch`` and the values of
-    ``fields``, by name; when training ends it is flushed. Without an
-    ``animator``, one is made with the fields as its legend and ``animator_options``.
-
-    Used in: ``train_ch3``; chapters 3 and 5, as ``fit(..., callbacks=[Progress(("train_loss", "val_loss", "val_acc"))])``.
-    """
-
-    def __init__(self, fields: Sequence[str], animator: Animator | None = None, **animator_options) -> None:
-        self.fields = tuple(fields)
-        if animator is None:
-            animator = Animator(**{"xlabel": "epoch", "legend": list(self.fields), "min_interval": 1.0, **animator_options})
-        self.animator = animator
-
-    def __call__(self, history: History) -> None:
-        self.animator.add(history.epoch[-1], [history[name][-1] for name in self.fields])
-
-    def close(self) -> None:
-        self.animator.flush()
-
-
 def fit(
     net: Net,
     train_iter: Batches,
@@ -351,7 +308,7 @@ def fit(
             once per epoch.
         scheduler: a learning-rate scheduler stepped after every step.
         callbacks: functions ``callback(history)`` called after every record
-            (a :class:`Progress` draws the curves); a callback's ``close()``,
+            (a :class:`~coursekit.plotting.Progress` draws the curves); a callback's ``close()``,
             if it has one, is called when training ends.
 
     Any error of training, evaluation or a callback, and a ``KeyboardInterrupt``
@@ -453,49 +410,3 @@ def _wait_for(device: torch.device | str | None) -> None:
         torch.cuda.synchronize(device)
     elif device.type == "mps":
         torch.mps.synchronize()
-
-
-def _class_names(data_iter: Batches) -> Callable[[Iterable[int]], list[str]]:
-    """Index -> name from ``data_iter.dataset.classes`` when the loader has them, else the index itself."""
-    names = getattr(getattr(data_iter, "dataset", None), "classes", None)
-    if names:
-        return lambda indices: [names[i] for i in indices]
-    return lambda indices: [str(i) for i in indices]
-
-
-def predict_ch3(
-    net: Net,
-    test_iter: Batches,
-    n: int = 6,
-    *,
-    labels: Callable[[Iterable[int]], list[str]] | None = None,
-    show: bool = True,
-) -> tuple[list[str], list[str]]:
-    """Predict the first ``n`` examples of ``test_iter``; return (true, predicted) label names.
-
-    With ``show=True`` the images are drawn with the true label above the
-    predicted one.
-
-    Args:
-        labels: a function from class indices to names (such as
-            ``get_fashion_mnist_labels``). By default the names come from the
-            loader (``test_iter.dataset.classes``, which coursekit's loaders
-            and torchvision's data sets have), else the indices are shown.
-
-    Used in: chapter 3.
-    """
-    if n < 1:
-        raise ValueError(f"predict_ch3: n must be at least 1, got {n}")
-    X, y = next(iter(test_iter))
-    X, y = X[:n], y[:n]
-    device = net_device(net)
-    with eval_mode(net), torch.no_grad():
-        scores = net(X.to(device) if device is not None else X)
-    if labels is None:
-        labels = _class_names(test_iter)
-    trues = labels(y.tolist())
-    preds = labels(scores.argmax(dim=1).tolist())
-    if show:
-        titles = [f"{true}\n{pred}" for true, pred in zip(trues, preds, strict=True)]
-        show_images(X.reshape(len(y), *X.shape[-2:]), 1, len(y), titles=titles)
-    return trues, preds

@@ -1,17 +1,24 @@
-"""Seeds, timing and devices: the small utilities every chapter uses."""
+"""Seeds, timing, devices and modes: what running a model needs, in every chapter and in coursekit."""
 
 from __future__ import annotations
 
 import random
+import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from types import TracebackType
 
 import numpy as np
 import torch
 from torch import nn
 
-__all__ = ["Timer", "set_seed", "try_gpu", "try_all_gpus"]
+__all__ = ["Timer", "set_seed", "try_gpu", "try_all_gpus", "eval_mode"]
+
+Net = nn.Module | Callable[[torch.Tensor], torch.Tensor]
+Batches = Iterable[tuple[torch.Tensor, torch.Tensor]]
+# PyTorch's words for a model and an input on different devices (CUDA, MPS).
+_DEVICE_MISMATCH = re.compile(r"same device|expected \S+ to be on|Placeholder storage has not been allocated", re.I)
 
 
 def set_seed(seed: int) -> None:
@@ -137,3 +144,50 @@ def net_device(net: nn.Module | Callable) -> torch.device | None:
         for tensor in net.buffers():
             return tensor.device
     return None
+
+
+@contextmanager
+def eval_mode(net: nn.Module | Callable) -> Iterator[None]:
+    """Put an ``nn.Module`` in eval mode for the block, then back in the mode it was in.
+
+    A plain function (a from-scratch model) has no mode; nothing is changed.
+
+    Used in: coursekit's evaluation loops; chapter 5.
+    """
+    if not isinstance(net, nn.Module):
+        yield
+        return
+    was_training = net.training
+    net.eval()
+    try:
+        yield
+    finally:
+        net.train(was_training)
+
+
+def forward(net: nn.Module | Callable[[torch.Tensor], torch.Tensor], X: torch.Tensor) -> torch.Tensor:
+    """``net(X)``, with a message that says what to do when the model and the batch are on different devices."""
+    try:
+        return net(X)
+    except RuntimeError as error:
+        if not _DEVICE_MISMATCH.search(str(error)):
+            raise
+        where = net_device(net)
+        held = f"its parameters are on {where}" if where is not None else "its parameters are elsewhere"
+        raise RuntimeError(
+            f"The model and the batch are on different devices: the batch is on {X.device}, {held}. "
+            "Move the model with net.to(device) before training, or pass the same device= to coursekit; "
+            "a from-scratch model's tensors must be created on (or moved to) that device too."
+        ) from error
+
+
+def batches_on(data_iter: Batches, device: torch.device | str | None) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+    """Yield the batches of ``data_iter`` moved to ``device`` (left as they are if ``None``)."""
+    if device is None:
+        yield from data_iter
+        return
+    device = torch.device(device)
+    for X, y in data_iter:
+        if X.device != device:  # .to() costs a few microseconds even when there is nothing to move
+            X, y = X.to(device), y.to(device)
+        yield X, y

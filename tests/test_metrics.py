@@ -7,7 +7,8 @@ import torch
 from torch import nn
 
 import coursekit
-from coursekit.metrics import batches_on, eval_mode, loss_sum
+from coursekit.metrics import loss_sum
+from coursekit.utils import batches_on, eval_mode
 
 
 def test_accuracy_counts_correct_predictions():

@@ -18,9 +18,8 @@ from torch import nn
 
 from .. import metrics as ck_metrics
 from .. import train as ck_train
-from ..metrics import batches_on
-from ..train import predict_ch3 as ck_predict_ch3
-from ..utils import net_device
+from ..plotting import predict_ch3 as ck_predict_ch3
+from ..utils import batches_on, net_device
 from .data import get_fashion_mnist_labels
 
 __all__ = ["Accumulator", "accuracy", "evaluate_accuracy", "evaluate_loss", "train_epoch_ch3", "train_ch3", "predict_ch3"]
@@ -168,7 +167,7 @@ def predict_ch3(net: Net, test_iter: Batches, n: int = 6) -> None:
     """Show the first ``n`` test images with their true and predicted labels; return ``None`` as d2l does.
 
     Labels are d2l's Fashion-MNIST names (``get_fashion_mnist_labels``).
-    Use :func:`coursekit.train.predict_ch3` for the labels as values.
+    Use :func:`coursekit.plotting.predict_ch3` for the labels as values.
 
     Used in: d2l sections 3.6 and 4.2.
     """
