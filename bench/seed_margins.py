@@ -49,24 +49,25 @@ ORDERED = {ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">="}
 # A Python bool result becomes True so that `and` and `all(...)` go on to the other comparisons; a
 # tensor result is returned as it is, for the `.all()` that follows it.
 _RECORDER = """\
-_margins = {}
-def _size(value):
-    return float(abs(value).max()) if hasattr(value, "max") else abs(float(value))
-def _margin(key, left, op, right):
+def _seed_margin(key, left, op, right):
+    # Everything it uses is its own: a chapter may define any name (a `_size` of its own did
+    # once replace a helper of this cell, and every comparison after it went unrecorded).
+    records = _seed_margin.records
     result = {"<": left < right, "<=": left <= right, ">": left > right, ">=": left >= right}[op]
     try:
         left, right = (v.detach() if hasattr(v, "detach") else v for v in (left, right))  # float() of a graph warns
         diff = (right - left) if op in ("<", "<=") else (left - right)
         margin = float(diff.min()) if hasattr(diff, "min") else float(diff)
-        scale = max(_size(left), _size(right))
+        scale = max(float(abs(v).max()) if hasattr(v, "max") else abs(float(v)) for v in (left, right))
     except (TypeError, ValueError, RuntimeError) as error:  # sets, strings: not a quantity
-        _margins.setdefault(key, {"error": repr(error)})
+        records.setdefault(key, {"error": repr(error)})
     else:
-        if margin < _margins.get(key, {}).get("margin", float("inf")):
-            _margins[key] = {"margin": margin, "scale": scale}
+        if margin < records.get(key, {}).get("margin", float("inf")):
+            records[key] = {"margin": margin, "scale": scale}
     return result if hasattr(result, "all") else True
+_seed_margin.records = {}
 """
-_REPORT = "import json as _json\nprint('MARGINS ' + _json.dumps(_margins))"
+_REPORT = "import json as _json\nprint('MARGINS ' + _json.dumps(_seed_margin.records))"
 
 
 @dataclass(frozen=True)
@@ -101,7 +102,7 @@ def _is_pin(node: ast.expr) -> bool:
 
 
 class _Instrument(ast.NodeTransformer):
-    """Asserts become expressions; the ordered comparisons they assert call _margin."""
+    """Asserts become expressions; the ordered comparisons they assert call _seed_margin."""
 
     def __init__(self, cell: int, title: str, pins_from: float) -> None:
         self.cell, self.title, self.pins_from, self.found = cell, title, pins_from, []
@@ -142,7 +143,7 @@ class _Instrument(ast.NodeTransformer):
             source = f"{ast.unparse(left)} {symbol} {ast.unparse(right)}"
             pin = _is_pin(left) or _is_pin(right) or node.lineno > self.pins_from
             self.found.append(Comparison(key, self.title, source, symbol, pin))
-            pairs.append(ast.Call(ast.Name("_margin", ast.Load()), [ast.Constant(key), left, ast.Constant(symbol), right], []))
+            pairs.append(ast.Call(ast.Name("_seed_margin", ast.Load()), [ast.Constant(key), left, ast.Constant(symbol), right], []))
         return pairs[0] if len(pairs) == 1 else ast.BoolOp(ast.And(), pairs)
 
 

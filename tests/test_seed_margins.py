@@ -41,7 +41,7 @@ def test_each_asserted_comparison_records_its_worst_margin_and_the_cell_goes_on(
     namespace = run(CELL)
     assert namespace["reached"], "a failing assert stopped the cell"
     found = {c.source: c for c in instrument(CELL, 7)[1]}
-    margins = {c.source: namespace["_margins"][c.key] for c in found.values()}
+    margins = {c.source: namespace["_seed_margin"].records[c.key] for c in found.values()}
     assert margins["acc >= 0.98"]["margin"] == pytest.approx(-0.01)  # fails: a negative margin
     assert margins["0 < x"]["margin"] == pytest.approx(0.5)  # the worst pass of all(...)
     assert margins["x < 1"]["margin"] == pytest.approx(0.1)
@@ -49,6 +49,14 @@ def test_each_asserted_comparison_records_its_worst_margin_and_the_cell_goes_on(
     assert "error" in margins["{1} <= {1, 2}"]  # not a quantity
     assert found["abs(acc - 0.9712) < 0.001"].pin and not found["acc >= 0.98"].pin
     assert found["0.96 < acc"].pin and found["acc < 0.975"].pin  # below the line that marks the text's numbers
+
+
+def test_a_chapter_may_use_any_name_of_its_own():
+    # Names a chapter might define (the recorder's helpers once lived in such globals).
+    namespace = run("_size = _margins = _margin = records = None\n" + CELL)
+    found = {c.source: c for c in instrument("_size = _margins = _margin = records = None\n" + CELL, 7)[1]}
+    assert namespace["_seed_margin"].records[found["acc >= 0.98"].key]["margin"] == pytest.approx(-0.01)
+    assert namespace["_seed_margin"].records[found["t < 0.5"].key]["margin"] == pytest.approx(0.1)
 
 
 def test_masks_counts_and_arithmetic_are_not_bounds():
