@@ -144,17 +144,19 @@ def backward_tanh(X, T, O1, O2, W2):
 
 
 # %%
-def test_q2_matches_autograd(backward_tanh, forward_tanh):
+def test_q2_matches_autograd(backward_tanh):
     import torch
 
     assert callable(backward_tanh), "define backward_tanh(X, T, O1, O2, W2) and run its cell first"
     generator = torch.Generator().manual_seed(0)
     X, T = torch.randn(4, 2, generator=generator), torch.rand(4, 1, generator=generator)
     params = [torch.randn(*shape, generator=generator, requires_grad=True) for shape in [(2, 3), (3,), (3, 1), (1,)]]
-    O1, O2 = forward_tanh(X, *params)
+    W1, b1, W2, b2 = params  # the forward pass of the question, written here: only backward_tanh is graded
+    O1 = torch.tanh(X @ W1 + b1)
+    O2 = torch.sigmoid(O1 @ W2 + b2)
     (0.5 * ((O2 - T) ** 2).sum()).backward()
     with torch.no_grad():
-        grads = backward_tanh(X, T, O1, O2, params[2])
+        grads = backward_tanh(X, T, O1, O2, W2)
     assert len(grads) == 4, f"return four gradients, for W1, b1, W2, b2; got {len(grads)}"
     for name, param, grad in zip(["W1", "b1", "W2", "b2"], params, grads, strict=True):
         assert tuple(grad.shape) == tuple(param.shape), f"the gradient for {name} must have its shape {tuple(param.shape)}; got {tuple(grad.shape)}"
@@ -164,7 +166,7 @@ def test_q2_matches_autograd(backward_tanh, forward_tanh):
         )
 
 
-test_q2_matches_autograd(backward_tanh, forward_tanh)
+test_q2_matches_autograd(backward_tanh)
 
 
 # %%
@@ -173,20 +175,22 @@ hidden: true
 """  # END TEST CONFIG
 
 
-def test_q2_hidden(backward_tanh, forward_tanh):
+def test_q2_hidden(backward_tanh):
     import torch
 
     generator = torch.Generator().manual_seed(5)
     X, T = torch.randn(9, 5, generator=generator, dtype=torch.float64), torch.rand(9, 2, generator=generator, dtype=torch.float64)
     params = [torch.randn(*s, generator=generator, dtype=torch.float64, requires_grad=True) for s in [(5, 7), (7,), (7, 2), (2,)]]
-    O1, O2 = forward_tanh(X, *params)
+    W1, b1, W2, b2 = params  # the forward pass of the question, written here: only backward_tanh is graded
+    O1 = torch.tanh(X @ W1 + b1)
+    O2 = torch.sigmoid(O1 @ W2 + b2)
     (0.5 * ((O2 - T) ** 2).sum()).backward()
     with torch.no_grad():
-        for param, grad in zip(params, backward_tanh(X, T, O1, O2, params[2]), strict=True):
+        for param, grad in zip(params, backward_tanh(X, T, O1, O2, W2), strict=True):
             assert torch.allclose(grad, param.grad, rtol=1e-9, atol=1e-12)
 
 
-test_q2_hidden(backward_tanh, forward_tanh)
+test_q2_hidden(backward_tanh)
 
 
 # %% [raw]

@@ -148,11 +148,14 @@ def test_grades_of_synthetic_submissions_chapter_3(built, tmp_path):
     wrong_q3 = submissions.WRONG_ANSWERS[folder.name]["q3"]
     patched = submissions.submission(folder, {wrong_q3[0]: wrong_q3[1]}, extra_cells={wrong_q3[0]: "grader.check = lambda *args: None"})
     submissions.write(patched, subs / "patches_grader.ipynb")
+    # A wrong answer with the check it fails rebound (issue #30): otter alone gives full marks.
+    rebinds = submissions.submission(folder, {wrong_q3[0]: wrong_q3[1]}, extra_cells={"start": "import torch\ntorch.allclose = lambda *a, **k: True"})
+    submissions.write(rebinds, subs / "rebinds_checks.ipynb")
 
     grades = grade.grade_folder(subs, folder, timeout=240, jobs=2, quiet=True)
     rows = rows_of(subs / "grades.csv")
     full = sum(points.values())
-    assert len(grades) == len(rows) == 10
+    assert len(grades) == len(rows) == 11
     assert (subs / "feedback" / "solution.txt").read_text().strip()
 
     assert rows["solution.ipynb"]["status"] == "graded" and float(rows["solution.ipynb"]["total"]) == full
@@ -173,6 +176,10 @@ def test_grades_of_synthetic_submissions_chapter_3(built, tmp_path):
     assert restores["status"] == "flagged" and float(restores["total"]) == 0 and "tests/q1.py changed" in restores["reason"]
     patches = rows["patches_grader.ipynb"]  # flagged by the scan of the code
     assert patches["status"] == "flagged" and float(patches["total"]) == 0 and "uses grader" in patches["reason"]
+    rebound = rows["rebinds_checks.ipynb"]  # the tests again, outside its process, against its answers' calls
+    assert rebound["status"] == "flagged" and float(rebound["total"]) == 0, rebound
+    assert "q3 passed in the notebook's process but not when checked outside it" in rebound["reason"]
+    assert "checked outside: q1 2, q2 3, q3 0" in rebound["reason"]
     # Once reviewed (no scan), rebinding grader.check earns nothing: otter runs every test itself.
     regraded = grade.grade_submission(subs / "patches_grader.ipynb", folder, timeout=240, check_code=False)
     assert regraded.status == "graded" and regraded.scores == {k: (0.0 if k == "q3" else p) for k, p in points.items()}

@@ -7,6 +7,9 @@ a submission. Each ``.ipynb`` is graded by otter's non-containerized grader
 (what ``otter run`` does) in a subprocess of its own, in a bubblewrap sandbox,
 with a time limit: the notebook is executed top to bottom in a fresh kernel with
 this environment, and then every test of the assignment, public and hidden, is run.
+The tests then run once more in a fresh process that never runs the submission's
+code, against the answers' calls recorded in the kernel (tools/replay.py): a question
+scores what both runs give it, so rebinding ``torch.allclose`` in the kernel earns nothing.
 
 The result is ``grades.csv`` (by default in SUBMISSIONS): one row per
 submission, with its ``status``, the score of each auto-graded question, an
@@ -23,8 +26,9 @@ status             meaning
 ``timeout``        stopped after ``--timeout`` seconds: 0 points
 ``not-a-notebook`` not a readable ``.ipynb``: 0 points
 ``flagged``        the tests otter ran were not the assignment's (the submission changed
-                   them), or its code reaches for the grading machinery (see ``scan``):
-                   total 0 until you review it
+                   them), a question passed in the kernel but not outside it, or its
+                   code reaches for the grading machinery (see ``scan``): total 0 until
+                   you review it
 =================  ====================================================================
 
 Otter's report for each submission (every test's message, hidden ones
@@ -52,7 +56,9 @@ import json
 import os
 import re
 import secrets
+import select
 import shutil
+import stat
 import subprocess
 import sys
 import tempfile
@@ -70,7 +76,12 @@ from coursekit._files import atomic_write
 
 ROOT = Path(__file__).resolve().parents[1]
 ASSIGNMENTS = ROOT / "_build" / "assignments"
+REPLAY = Path(__file__).resolve().with_name("replay.py")
 DEFAULT_TIMEOUT = 300
+JUDGE_TIMEOUT = 120  # the judge runs the tests against recorded answers: seconds, not minutes
+RECORD_LIMIT = 200 * 2**20  # bytes: a record larger than this is not read
+# The last cell of every graded notebook: the tests run again with the answers' calls written down (tools/replay.py).
+RECORD_CELL = "import runpy\nrunpy.run_path({replay!r})['record'](globals(), 'tests', {record!r})"
 # Names that the answers of these assignments never need, and that tampering with the grader does:
 # otter's own classes, introspection, the file system and processes. `grader` is allowed in calls
 # grader.check(...) only. A cell of the student notebook left as it was handed out is not scanned.
@@ -185,7 +196,8 @@ def sandboxed(command: list[str], scratch: Path, hidden: list[Path], bwrap: str)
     import coursekit
     from coursekit.data import data_dir
 
-    keep = {Path(sys.prefix), Path(sys.base_prefix), Path(coursekit.__file__).resolve().parent, data_dir().resolve(), Path(__file__).resolve()}
+    keep = {Path(sys.prefix), Path(sys.base_prefix), Path(coursekit.__file__).resolve().parent, data_dir().resolve()}
+    keep |= {Path(__file__).resolve(), REPLAY}
     keep |= {Path(p).resolve() for p in os.environ.get("COURSEKIT_MIRRORS", "").split(os.pathsep) if p}
     temporary = Path("/tmp")  # other gradings' folders: replaced as a whole
     hidden = sorted({p.resolve() for p in hidden if p.exists() and not p.resolve().is_relative_to(temporary)})
@@ -208,11 +220,13 @@ def grade_submission(
     check_code: bool = True,
     feedback: Path | None = None,
     bwrap: str | None = None,
+    judge: Judge | None = None,
 ) -> Grade:
     """Grade one submission against a built assignment folder (see the module docstring for the statuses).
 
     With ``bwrap`` (see ``bubblewrap``), the submission runs in a sandbox that sees neither the
-    instructor's files nor the other submissions; without it, with this user's rights.
+    instructor's files nor the other submissions; without it, with this user's rights. ``judge``
+    (one for a folder) runs the tests again outside the submission's process; one is started if not given.
     """
     manifest = json.loads((assignment / "assignment.json").read_text())
     auto = [q["name"] for q in manifest["questions"] if not q["manual"]]
@@ -230,6 +244,7 @@ def grade_submission(
     except Exception as error:  # whatever a broken file raises, it gets a row
         return Grade(path.name, "not-a-notebook", zeros, f"not a readable notebook: {type(error).__name__}: {str(error)[:200]}")
     findings = scan(nb, set(manifest["student_code_cells"])) if check_code else []
+    hidden = [ROOT, path.parent.resolve(), assignment.resolve(), Path.home()]  # from the submission's code, and the judge's
 
     with tempfile.TemporaryDirectory(prefix="grade-") as tmp:
         # The submission under a plain name: otter reads the one .ipynb of its folder.
@@ -237,6 +252,8 @@ def grade_submission(
         # this assignment; one named for another assignment is refused by otter.
         submission = Path(tmp) / "submission.ipynb"
         nb.metadata.setdefault("otter", {}).setdefault("assignment_name", manifest["name"])
+        record = Path(tmp) / "answers.pt"
+        nb.cells.append(nbformat.v4.new_code_cell(RECORD_CELL.format(replay=str(REPLAY), record=str(record))))
         nbformat.write(nb, submission)
         # TMPDIR: the worker's own temporary folders (otter's, with the hidden tests) go in this one,
         # which is removed below even when the worker is killed at the time limit.
@@ -251,7 +268,7 @@ def grade_submission(
         key = secrets.token_bytes(32)
         command = [sys.executable, str(Path(__file__).resolve()), "--worker", str(submission), str(autograder), str(write_end)]
         if bwrap is not None:
-            command = sandboxed(command, Path(tmp), [ROOT, path.parent.resolve(), assignment.resolve(), Path.home()], bwrap)
+            command = sandboxed(command, Path(tmp), hidden, bwrap)
         start = time.perf_counter()
         received: list[bytes] = []
         with open(Path(tmp) / "log.txt", "w+") as log, os.fdopen(read_end, "rb") as pipe:
@@ -291,15 +308,30 @@ def grade_submission(
             if process.returncode == 0:
                 message = "the grader's signed result is missing (the submission's processes wrote into its pipe?)"
             return Grade(path.name, "error", zeros, f"grading failed: {message[:300]}", seconds)
+        if judge is None:
+            with Judge(assignment / "autograder.zip", bwrap, hidden) as own:
+                checked, judge_report = own(record)
+        else:
+            checked, judge_report = judge(record)
+        seconds = time.perf_counter() - start
 
     if feedback is not None:
         feedback.mkdir(parents=True, exist_ok=True)
-        (feedback / f"{path.stem}.txt").write_text(result["report"])
+        (feedback / f"{path.stem}.txt").write_text(f"{result['report']}\n\nThe tests again, outside the notebook's process:\n{judge_report}")
     scores = {q: float(result["scores"].get(q, 0.0)) for q in auto}
     unknown = sorted(set(result["scores"]) - set(auto))
+    forged = [q for q in auto if scores[q] > checked.get(q, 0.0)]
     if result["tampered"] or unknown:
         changed = result["tampered"] + [f"a test {q!r} that the assignment does not have was run" for q in unknown]
         reason = "the tests that ran were changed: " + "; ".join(changed) + "; total withheld, review by hand"
+        return Grade(path.name, "flagged", zeros, reason, seconds)
+    if forged:
+        outside = ", ".join(f"{q} {checked.get(q, 0.0):g}" for q in auto)
+        why = next((line.strip() for line in judge_report.splitlines() if re.match(r"\s*\w+(Error|Mismatch): ", line)), judge_report[:200])
+        reason = (
+            f"{', '.join(forged)} passed in the notebook's process but not when checked outside it (checked outside: {outside}; "
+            f"first failure: {why[:300]}); total withheld, review by hand"
+        )
         return Grade(path.name, "flagged", zeros, reason, seconds)
     if findings:
         computed = ", ".join(f"{q} {s:g}" for q, s in scores.items())
@@ -371,15 +403,94 @@ def grade_folder(
     jobs = jobs or max(1, min(len(paths), os.cpu_count() or 1))
 
     def one(path: Path) -> Grade:
-        grade = grade_submission(path, assignment, timeout, check_code, feedback, bwrap)
+        grade = grade_submission(path, assignment, timeout, check_code, feedback, bwrap, judge)
         if not quiet:
             print(f"{grade.submission}: {grade.status}, {grade.total:g} points {grade.reason}".rstrip(), flush=True)
         return grade
 
-    with ThreadPoolExecutor(jobs) as pool:
+    # The judge's sandbox hides what the submissions' sandboxes hide.
+    hidden = [ROOT, folder.resolve(), assignment.resolve(), Path.home()]
+    with Judge(assignment / "autograder.zip", bwrap, hidden) as judge, ThreadPoolExecutor(jobs) as pool:
         grades = list(pool.map(one, paths))
     write_csv(grades, assignment, out)
     return grades
+
+
+class Judge:
+    """One process that runs the tests against the answers' recorded calls (``tools/replay.py --serve``).
+
+    It never runs a submission's code and reads each record as data only; with ``bwrap``, in a
+    sandbox of its own. One judge serves a whole folder (torch is imported once); calls are
+    answered one at a time. A record is read only if it is a plain file under ``RECORD_LIMIT``
+    (not a link, not a pipe); without one every question scores 0.
+    """
+
+    def __init__(self, autograder_zip: Path, bwrap: str | None, hidden: list[Path]) -> None:
+        self._folder = tempfile.TemporaryDirectory(prefix="grade-judge-")
+        self._zip = Path(shutil.copy(autograder_zip, Path(self._folder.name) / "autograder.zip"))
+        self._bwrap, self._hidden = bwrap, hidden
+        self._lock = threading.Lock()
+        self._process: subprocess.Popen | None = self._start()  # now: its imports overlap the first notebooks
+
+    def _start(self) -> subprocess.Popen:
+        tmp = self._folder.name
+        command = [sys.executable, str(REPLAY), "--serve", str(self._zip)]
+        if self._bwrap is not None:
+            command = sandboxed(command, Path(tmp), self._hidden, self._bwrap)
+        env = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "PYTHONWARNINGS": "ignore", "TMPDIR": tmp}
+        with open(Path(tmp) / "judge.log", "ab") as log:  # the process keeps its own descriptor
+            return subprocess.Popen(command, cwd=tmp, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log, text=True)
+
+    def __call__(self, record: Path) -> tuple[dict[str, float], str]:
+        """The score of each question against ``record``, and the judge's report."""
+        try:
+            fd = os.open(record, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+        except OSError as error:
+            return {}, f"no record of the answers' calls ({error.strerror}): the notebook's last cell did not run"
+        with os.fdopen(fd, "rb") as source:
+            info = os.fstat(source.fileno())
+            if not stat.S_ISREG(info.st_mode) or info.st_size > RECORD_LIMIT:
+                return {}, f"the record of the answers' calls is not a plain file of at most {RECORD_LIMIT >> 20} MB"
+            data = source.read(RECORD_LIMIT + 1)
+        with self._lock:
+            copy = Path(self._folder.name) / "answers.pt"
+            copy.write_bytes(data)
+            if self._process is None or self._process.poll() is not None:
+                self._process = self._start()
+            self._process.stdin.write(f"{copy}\n")
+            self._process.stdin.flush()
+            ready, _, _ = select.select([self._process.stdout], [], [], JUDGE_TIMEOUT)
+            line = self._process.stdout.readline() if ready else ""
+            if not line:  # hung or died: the next record gets a fresh judge
+                self._stop()
+                log = (Path(self._folder.name) / "judge.log").read_text(errors="replace").strip().splitlines()
+                return {}, f"the judge gave no answer in {JUDGE_TIMEOUT} s: {(log or ['no output'])[-1][:300]}"
+        judged = json.loads(line)
+        if "error" in judged:
+            return {}, f"the record of the answers' calls could not be read: {judged['error']}"
+        return {q: r["score"] for q, r in judged.items()}, "\n\n".join(r["report"] for r in judged.values())
+
+    def _stop(self) -> None:
+        """End the judge's process (at once if it does not end on its own) and close its pipes."""
+        if self._process is None:
+            return
+        self._process.stdin.close()
+        try:
+            self._process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            _kill_tree(self._process)
+        self._process.stdout.close()
+        self._process = None
+
+    def close(self) -> None:
+        self._stop()
+        self._folder.cleanup()
+
+    def __enter__(self) -> Judge:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 # ---- the worker: one submission, in a subprocess of its own ---------------------------------
