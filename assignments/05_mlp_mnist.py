@@ -115,9 +115,9 @@ test_q1_hidden(make_mlp, num_params)
 #
 # <!-- exercise: ch5-ex3 -->
 #
-# This question grades the model. Write the class `DropoutMLP(p=0.2)`: the chapter's MLP (flatten,
-# 784 → 200 → 200 → 10 with `nn.LeakyReLU` after each hidden layer) with `nn.Dropout(p)` after each
-# LeakyReLU.
+# This question grades the model. Write the class `DropoutMLP(p=0.2, width=200)`: the chapter's MLP
+# (flatten, 784 → width → width → 10 with `nn.LeakyReLU` after each hidden layer) with `nn.Dropout(p)`
+# after each LeakyReLU. The exercise trains it at widths 200 and 800.
 
 # %% [raw]
 # # BEGIN SOLUTION
@@ -125,19 +125,19 @@ test_q1_hidden(make_mlp, num_params)
 
 # %%
 class DropoutMLP(nn.Module):
-    """The chapter's MLP, 784-200-200-10 with LeakyReLU, and dropout of rate p after each hidden layer."""
+    """The chapter's MLP, 784-width-width-10 with LeakyReLU, and dropout of rate p after each hidden layer."""
 
-    def __init__(self, p=0.2):
+    def __init__(self, p=0.2, width=200):
         super().__init__()
         # BEGIN SOLUTION
         self.model = nn.Sequential(
-            nn.Linear(784, 200),
+            nn.Linear(784, width),
             nn.LeakyReLU(),
             nn.Dropout(p),
-            nn.Linear(200, 200),
+            nn.Linear(width, width),
             nn.LeakyReLU(),
             nn.Dropout(p),
-            nn.Linear(200, 10),
+            nn.Linear(width, 10),
         )
         # END SOLUTION
 
@@ -194,6 +194,9 @@ def test_q2_hidden(DropoutMLP):
     for m in plain:
         H = m(H)
     assert torch.allclose(net(X.reshape(5, 1, 28, 28)), H, atol=1e-6)
+    wide = DropoutMLP(p=0.1, width=800)
+    assert [tuple(m.weight.shape) for m in wide.modules() if isinstance(m, torch.nn.Linear)] == [(800, 784), (800, 800), (10, 800)]
+    assert [m.p for m in wide.modules() if isinstance(m, torch.nn.Dropout)] == [0.1, 0.1]
 
 
 test_q2_hidden(DropoutMLP)
