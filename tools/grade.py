@@ -213,6 +213,12 @@ def sandboxed(command: list[str], scratch: Path, hidden: list[Path], bwrap: str)
     return args + ["--", *command]
 
 
+def out_of_sight(submissions: Path, assignment: Path) -> list[Path]:
+    """What a sandbox hides, the submission's and the judge's alike: the course's repository, the
+    folder of submissions, the built assignment and the instructor's home."""
+    return [ROOT, submissions.resolve(), assignment.resolve(), Path.home()]
+
+
 def grade_submission(
     path: Path,
     assignment: Path,
@@ -244,7 +250,7 @@ def grade_submission(
     except Exception as error:  # whatever a broken file raises, it gets a row
         return Grade(path.name, "not-a-notebook", zeros, f"not a readable notebook: {type(error).__name__}: {str(error)[:200]}")
     findings = scan(nb, set(manifest["student_code_cells"])) if check_code else []
-    hidden = [ROOT, path.parent.resolve(), assignment.resolve(), Path.home()]  # from the submission's code, and the judge's
+    hidden = out_of_sight(path.parent, assignment)
 
     with tempfile.TemporaryDirectory(prefix="grade-") as tmp:
         # The submission under a plain name: otter reads the one .ipynb of its folder.
@@ -408,9 +414,7 @@ def grade_folder(
             print(f"{grade.submission}: {grade.status}, {grade.total:g} points {grade.reason}".rstrip(), flush=True)
         return grade
 
-    # The judge's sandbox hides what the submissions' sandboxes hide.
-    hidden = [ROOT, folder.resolve(), assignment.resolve(), Path.home()]
-    with Judge(assignment / "autograder.zip", bwrap, hidden) as judge, ThreadPoolExecutor(jobs) as pool:
+    with Judge(assignment / "autograder.zip", bwrap, out_of_sight(folder, assignment)) as judge, ThreadPoolExecutor(jobs) as pool:
         grades = list(pool.map(one, paths))
     write_csv(grades, assignment, out)
     return grades
