@@ -25,8 +25,18 @@ The math is rendered during the build by Node.js packages (book/_ext/mathml.py):
 they are installed from tools/mathml/package-lock.json (`npm ci`) when missing
 or older than the lock file.
 
+Then each translated edition (``sphinx.config.editions`` in _config.yml) is built
+from the same sources into its folder of the site (``_build/html/zh``): the English
+messages are extracted (Sphinx's gettext builder), the edition's catalogs in locales/
+updated with them by sphinx-intl (a message whose English changed is marked
+outdated, a new one missing; both show in English until translated), the counts
+printed, and the pages built with ``language`` set. Its notebooks come from the
+English build's execution cache: the build refuses to start if a chapter is not
+there, so a second language never executes the notebooks again.
+
 Everything else about the book, its buttons included, is configured in
-_config.yml; this script writes no configuration of its own.
+_config.yml; this script writes no configuration of its own (the editions' builds
+read a copy of it with their language set).
 """
 
 from __future__ import annotations
@@ -39,6 +49,9 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+
+import nbformat
+import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 # The math renderer's script and its package versions are assets too (not its node_modules).
@@ -155,6 +168,79 @@ def prune_stale_files(html: Path) -> list[Path]:
     return stale
 
 
+def jupyter_book() -> str:
+    """The jupyter-book command of this environment."""
+    return str(Path(sys.executable).parent / "jupyter-book")
+
+
+def editions() -> dict[str, dict]:
+    """The editions _config.yml lists: language -> folder of the site, name, ..."""
+    return yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))["sphinx"]["config"]["editions"]
+
+
+def derived_config(folder: Path, language: str | None = None) -> list[str]:
+    """The options of a second build of the book: copies of _config.yml and _toc.yml in ``folder``.
+
+    The copies' paths still name the book's files (a configuration file's extension
+    paths are read from its own folder), and the build shares the English build's
+    execution cache. With a ``language``, they hold that edition's language, title and captions.
+    """
+    config = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
+    sphinx = config["sphinx"]
+    sphinx["local_extensions"] = {name: str(ROOT / path) for name, path in sphinx["local_extensions"].items()}
+    config["execute"]["cache"] = str(cache_dir())
+    if language:
+        edition = sphinx["config"]["editions"][language]
+        sphinx["config"]["language"] = language
+        config["title"] = edition.get("title", config["title"])
+        for part in toc.get("parts", []):
+            part["caption"] = edition.get("captions", {}).get(part["caption"], part["caption"])
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "_config.yml").write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    (folder / "_toc.yml").write_text(yaml.safe_dump(toc, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return ["--config", str(folder / "_config.yml"), "--toc", str(folder / "_toc.yml"), "--path-output", str(folder)]
+
+
+def update_catalogs(language: str) -> None:
+    """Extract the English messages and bring ``language``'s catalogs up to date with them (sphinx-intl)."""
+    out = build_dir() / "gettext"
+    command = [jupyter_book(), "build", str(ROOT), *derived_config(out), "-q"]
+    subprocess.run([*command, "--builder", "custom", "--custom-builder", "gettext"], cwd=ROOT, check=True)
+    intl = str(Path(sys.executable).parent / "sphinx-intl")
+    subprocess.run([intl, "update", "-p", str(out / "_build" / "gettext"), "-d", str(ROOT / "locales"), "-l", language], cwd=ROOT, check=True)
+
+
+def check_executed() -> None:
+    """Raise unless every chapter's current code is in the execution cache (a second edition must not execute it)."""
+    from jupyter_cache import get_cache
+
+    cache = get_cache(cache_dir())
+    for notebook in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        try:
+            cache.match_cache_notebook(nbformat.read(notebook, as_version=4))
+        except KeyError:
+            raise RuntimeError(f"{notebook.name} is not in the execution cache: the English edition must be built first") from None
+
+
+def build_edition(language: str, folder: str, rebuild_all: bool) -> int:
+    """Build a translated edition into _build/html/FOLDER; the exit status of its build."""
+    update_catalogs(language)
+    subprocess.run([sys.executable, "-m", "tools.translations", "--language", language, "--counts"], cwd=ROOT, check=True)
+    check_executed()
+    out = build_dir() / folder
+    command = [jupyter_book(), "build", str(ROOT), *derived_config(out, language)]
+    command += ["-W", "-n", "--keep-going"] + (["--all"] if rebuild_all else [])
+    print("$", " ".join(command), flush=True)
+    result = subprocess.run(command, cwd=ROOT)
+    if result.returncode == 0:
+        site = build_dir() / "html" / folder
+        if site.exists():
+            shutil.rmtree(site)
+        shutil.copytree(out / "_build" / "html", site)
+    return result.returncode
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--all", action="store_true", help="rebuild every page (the cache still serves unchanged notebooks)")
@@ -178,7 +264,7 @@ def main() -> int:
     # Whatever this build adds to the cache, even if it fails later, is computed with this coursekit.
     cache_dir().mkdir(parents=True, exist_ok=True)
     coursekit_stamp().write_text(current + "\n")
-    command = [str(Path(sys.executable).parent / "jupyter-book"), "build", str(ROOT), "-W", "-n", "--keep-going"]
+    command = [jupyter_book(), "build", str(ROOT), "-W", "-n", "--keep-going"]
     if rebuild_all:
         command.append("--all")
         # Sphinx adds to _static, never removes: files of a dropped extension would stay published.
@@ -191,6 +277,17 @@ def main() -> int:
     if result.returncode != 0:
         print(f"the book build failed (exit status {result.returncode}); see the messages above", file=sys.stderr)
         return result.returncode
+    for language, edition in editions().items():
+        if not edition["folder"]:
+            continue
+        try:
+            status = build_edition(language, edition["folder"], rebuild_all)
+        except (subprocess.CalledProcessError, RuntimeError) as error:
+            print(f"the {edition['name']} edition could not be built: {error}; see the messages above", file=sys.stderr)
+            return 1
+        if status != 0:
+            print(f"the {edition['name']} edition's build failed (exit status {status}); see the messages above", file=sys.stderr)
+            return status
     assets_stamp().write_text(assets + "\n")
     removed = prune_stale_files(build_dir() / "html")
     if removed:

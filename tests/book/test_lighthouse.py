@@ -1,4 +1,4 @@
-"""Lighthouse (mobile) on the intro and one chapter: the targets that do not depend on the machine's speed.
+"""Lighthouse (mobile) on the intro and one chapter, in English and in Chinese: the targets that do not depend on the machine's speed.
 
 Accessibility and best practices must score 100, and a page must weigh at most
 1 MB as transferred (gzip, as a static host serves it). The performance score is
@@ -13,7 +13,7 @@ import pytest
 
 from tools import audit
 
-PAGES = ["book/intro.html", "notebooks/03_softmax_regression.html"]
+PAGES = ["book/intro.html", "notebooks/03_softmax_regression.html", "zh/book/intro.html", "zh/notebooks/03_softmax_regression.html"]
 # Performance audits that are facts about the page, not timings of this machine.
 STRUCTURAL = ["unsized-images", "uses-text-compression"]
 

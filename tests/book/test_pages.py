@@ -20,12 +20,14 @@ import nbformat
 import pytest
 from playwright.sync_api import expect
 
-from tools import audit
+from tools import audit, build_book
 from tools.serve_book import HTML
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = HTML.parent / "screenshots"
 CHAPTERS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+# The folder of each edition of the site: "" for English, "zh/" for 中文 (_config.yml's editions).
+EDITIONS = [edition["folder"] + "/" if edition["folder"] else "" for edition in build_book.editions().values()]
 # A class among others: Playwright matches a pattern against the whole class attribute.
 TOGGLE_HIDDEN = re.compile(r"(^|\s)toggle-hidden(\s|$)")
 SIDEBAR_HIDDEN = re.compile(r"(^|\s)pst-sidebar-hidden(\s|$)")
@@ -145,15 +147,18 @@ def test_chapter_page_as_a_reader_sees_it(site, browser, chapter):
     page.close()
 
 
-def _pages(site: str) -> list[str]:
-    with urllib.request.urlopen(urljoin(site, "book/intro.html")) as response:
+def _pages(site: str, edition: str = "") -> list[str]:
+    """Every page of the navigation, in the edition whose folder is ``edition`` ("" or "zh/")."""
+    intro = urljoin(site, f"{edition}book/intro.html")
+    with urllib.request.urlopen(intro) as response:
         html = response.read().decode()
     nav = re.findall(r'<a class="reference internal" href="([^"#]+\.html)"', html)
-    return [urljoin(site, "book/intro.html")] + sorted({urljoin(urljoin(site, "book/intro.html"), href) for href in nav})
+    return [intro] + sorted({urljoin(intro, href) for href in nav})
 
 
-def test_every_page_and_anchor_that_the_pages_link_to_exists(site, browser):
-    pages = _pages(site)
+@pytest.mark.parametrize("edition", EDITIONS)
+def test_every_page_and_anchor_that_the_pages_link_to_exists(site, browser, edition):
+    pages = _pages(site, edition)
     assert len(pages) >= 5 + 5, "the preface pages, the chapters and the appendices are in the navigation"
     cache: dict[str, str] = {}
 
@@ -331,10 +336,11 @@ PAST_THE_SCREEN = """() => {
 }"""
 
 
-def test_no_page_is_wider_than_a_phone(site, browser):
+@pytest.mark.parametrize("edition", EDITIONS)
+def test_no_page_is_wider_than_a_phone(site, browser, edition):
     """At 390 px nothing is cut at the screen's edge and no page scrolls sideways."""
     wide = {}
-    for url in _pages(site):
+    for url in _pages(site, edition):
         page = browser.new_page(viewport={"width": 390, "height": 844})
         page.goto(url, wait_until="load")
         past = page.evaluate(PAST_THE_SCREEN)
@@ -395,10 +401,11 @@ def test_code_and_outputs_fit_a_laptops_column(site, browser, chapter):
     assert scrolling == [], f"{len(scrolling)} code or output blocks scroll sideways at 1280 px: {scrolling}"
 
 
+@pytest.mark.parametrize("edition", EDITIONS)
 @pytest.mark.parametrize("width", [390, 1280])
-def test_every_formula_is_whole_or_scrolls_to_its_end(site, browser, width):
+def test_every_formula_is_whole_or_scrolls_to_its_end(site, browser, width, edition):
     cut = {}
-    for url in _pages(site):
+    for url in _pages(site, edition):
         page = browser.new_page(viewport={"width": width, "height": 844})
         page.goto(url, wait_until="load")
         page.evaluate("async () => { await document.fonts.ready; }")
@@ -549,14 +556,15 @@ def test_code_colours_meet_4_5_to_1_in_both_modes(site, browser, mode):
     assert low == {}, f"{mode} mode: code tokens below 4.5:1 (token class: contrast) {low}"
 
 
-def test_dark_mode_reads_and_navigates(site, browser):
+@pytest.mark.parametrize("edition", EDITIONS)
+def test_dark_mode_reads_and_navigates(site, browser, edition):
     # A reader whose theme switch says dark: light text on a dark page, the figures (drawn for a
     # light page) on white, and the chapter list still opens on a phone.
     page = browser.new_page(viewport={"width": 390, "height": 844})
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.add_init_script("localStorage.setItem('mode', 'dark'); localStorage.setItem('theme', 'dark');")
-    page.goto(urljoin(site, "notebooks/03_softmax_regression.html"), wait_until="load")
+    page.goto(urljoin(site, f"{edition}notebooks/03_softmax_regression.html"), wait_until="load")
     assert page.evaluate("document.documentElement.dataset.theme") == "dark"
     luminance = """(el, prop) => {
         const [r, g, b] = getComputedStyle(el)[prop].match(/\\d+/g).map(Number);
@@ -569,7 +577,7 @@ def test_dark_mode_reads_and_navigates(site, browser):
     page.locator(".primary-toggle").locator("visible=true").first.click()
     expect(page.locator("#pst-primary-sidebar-modal")).to_have_js_property("open", True)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=SCREENSHOTS / "dark-390.png")
+    page.screenshot(path=SCREENSHOTS / f"dark-390{'-' + edition.strip('/') if edition else ''}.png")
     assert errors == []
 
 
