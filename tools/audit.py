@@ -39,9 +39,10 @@ MAX_BYTES = 1_000_000
 
 
 def pages() -> list[str]:
-    """Every page a reader can reach: the book's pages and chapters (not search or index pages)."""
-    found = sorted(p.relative_to(HTML).as_posix() for p in HTML.glob("*/*.html"))
-    return [p for p in found if p.startswith(("book/", "notebooks/"))]
+    """Every page a reader can reach, in every edition: the book's pages and chapters (not search or index pages)."""
+    found = sorted(p.relative_to(HTML).as_posix() for p in HTML.rglob("*.html"))
+    folders = [edition["folder"] + "/" if edition["folder"] else "" for edition in build_book.editions().values()]
+    return [p for p in found if any(p.startswith((f"{f}book/", f"{f}notebooks/")) for f in folders)]
 
 
 def chromium_path() -> str:
@@ -111,7 +112,7 @@ def main() -> int:
         server.shutdown()
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(rows, indent=1) + "\n")
-    chapters = {page: row for page, row in rows.items() if page.startswith("notebooks/")}
+    chapters = {page: row for page, row in rows.items() if "notebooks/" in page}
     missed = {page: misses(row) for page, row in chapters.items() if misses(row)}
     return 1 if missed else 0
 
