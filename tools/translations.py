@@ -97,8 +97,9 @@ def term_problems(english: str, translation: str, terms: dict[str, list[str]]) -
 
 
 def catalogs(language: str) -> list[Path]:
-    """Every page's catalog of ``language``."""
-    return sorted((ROOT / "locales" / language / "LC_MESSAGES").rglob("*.po"))
+    """Every page's catalog of ``language`` (not sphinx.po, Sphinx's own words, which no page holds)."""
+    folder = ROOT / "locales" / language / "LC_MESSAGES"
+    return sorted(path for path in folder.rglob("*.po") if path != folder / "sphinx.po")
 
 
 def page(catalog: Path) -> str:

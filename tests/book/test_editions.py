@@ -64,6 +64,8 @@ def test_a_translated_chapter_has_every_formula_figure_and_cell_of_the_english(s
     # Captions and alt texts are translated too: Chinese, and none left as the English has it.
     alts = re.findall(r'<img alt="([^"]+)"', english)
     assert alts and not set(alts) & set(re.findall(r'<img alt="([^"]+)"', translated))
+    # Sphinx's own words too (locales/zh_CN/LC_MESSAGES/sphinx.po: the "#" links' tooltips).
+    assert 'title="Link to this' in english and 'title="Link to this' not in translated
     caption = r'<span class="caption-number">图 \d+\.\d+ </span><span class="caption-text">[^<]*[\u4e00-\u9fff]'
     assert re.search(caption, translated), "numbered captions, in Chinese"
 
