@@ -92,7 +92,7 @@ def editions(load_source):
         ("zh_CN", "search", "../search.html"),
     ],
 )
-def test_each_page_links_to_itself_in_the_other_edition(editions, language, pagename, expected):
+def test_an_editions_link_climbs_to_the_sites_root_and_down_to_the_same_page(editions, language, pagename, expected):
     config = {"en": {"folder": "", "name": "English"}, "zh_CN": {"folder": "zh", "name": "中文"}}
     assert [url for _, _, url in editions.edition_links(config, language, pagename)] == [expected]
 

@@ -41,8 +41,7 @@ MAX_BYTES = 1_000_000
 def pages() -> list[str]:
     """Every page a reader can reach, in every edition: the book's pages and chapters (not search or index pages)."""
     found = sorted(p.relative_to(HTML).as_posix() for p in HTML.rglob("*.html"))
-    folders = [edition["folder"] + "/" if edition["folder"] else "" for edition in build_book.editions().values()]
-    return [p for p in found if any(p.startswith((f"{f}book/", f"{f}notebooks/")) for f in folders)]
+    return [p for p in found if any(p.startswith((f"{f}book/", f"{f}notebooks/")) for f in build_book.site_folders())]
 
 
 def chromium_path() -> str:

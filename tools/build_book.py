@@ -178,6 +178,11 @@ def editions() -> dict[str, dict]:
     return yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))["sphinx"]["config"]["editions"]
 
 
+def site_folders() -> list[str]:
+    """Where each edition's pages are, below the site's root: "" for English, then "zh/", ..."""
+    return [edition["folder"] + "/" if edition["folder"] else "" for edition in editions().values()]
+
+
 def derived_config(folder: Path, language: str | None = None) -> list[str]:
     """The options of a second build of the book: copies of _config.yml and _toc.yml in ``folder``.
 

@@ -36,13 +36,20 @@ ROLE = re.compile(r"(?<!`)(?:\{([\w:-]+)\}|:([\w:-]+):)`([^`]*)`")
 REST_ROLE = re.compile(r"(?<![\w`]):[\w-]+(?::[\w-]+)?:`")
 REST_TEXT = re.compile(r"\\ |::\s*$")
 LINK = re.compile(r"\]\(([^)\s]+)\)|<(https?://[^>\s]+)>")
+# The explicit target of a role's content, ``text <target>``.
+EXPLICIT_TARGET = re.compile(r"\s*<([^<>]+)>\s*$")
 
 
 def role_target(name: str, content: str) -> str:
     """What a role points at: the ``<target>`` of ``text <target>``, or its whole content."""
-    explicit = re.search(r"<([^<>]+)>\s*$", content)
+    explicit = EXPLICIT_TARGET.search(content)
     target = (explicit.group(1) if explicit else content).strip()
     return target.lower() if name == "term" else target
+
+
+def role_text(content: str) -> str:
+    """What a role shows: its content without an explicit ``<target>``."""
+    return EXPLICIT_TARGET.sub("", content).strip()
 
 
 def markup(text: str) -> Counter:
@@ -71,7 +78,7 @@ def glossary(path: Path = GLOSSARY) -> dict[str, list[str]]:
 
 def prose(text: str) -> str:
     """``text`` without its math, code and role targets: the words a reader reads."""
-    text = ROLE.sub(lambda m: re.sub(r"<[^<>]+>\s*$", "", m.group(3)), text)
+    text = ROLE.sub(lambda m: role_text(m.group(3)), text)
     return CODE.sub(" ", MATH.sub(" ", text))
 
 
@@ -89,7 +96,7 @@ def term_problems(english: str, translation: str, terms: dict[str, list[str]]) -
         name, content = match.group(1) or match.group(2), match.group(3)
         if name != "term" or "<" not in content:
             continue
-        shown, target = re.sub(r"<[^<>]+>\s*$", "", content).strip(), role_target(name, content)
+        shown, target = role_text(content), role_target(name, content)
         options = next((r for t, r in terms.items() if t.lower() == target), [])
         if options and shown.lower() != target and not any(r in shown for r in options):
             problems.append(f"{{term}} {target!r} is shown as {shown!r}, not as the glossary's {' or '.join(options)}")

@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = HTML.parent / "screenshots"
 CHAPTERS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 # The folder of each edition of the site: "" for English, "zh/" for 中文 (_config.yml's editions).
-EDITIONS = [edition["folder"] + "/" if edition["folder"] else "" for edition in build_book.editions().values()]
+EDITIONS = build_book.site_folders()
 # A class among others: Playwright matches a pattern against the whole class attribute.
 TOGGLE_HIDDEN = re.compile(r"(^|\s)toggle-hidden(\s|$)")
 SIDEBAR_HIDDEN = re.compile(r"(^|\s)pst-sidebar-hidden(\s|$)")
