@@ -2,6 +2,7 @@
 
     python tools/matrix.py            # every environment below
     python tools/matrix.py oldest     # one of them (CI runs this one)
+    python tools/matrix.py oldest --prepare   # only build its environment (CI, while make test runs)
 
 requirements.txt pins the one environment `make test` uses. Students bring
 others: a JupyterHub with a PyTorch two years old, Colab with its own CUDA build.
@@ -36,8 +37,10 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
+from functools import partial
 from pathlib import Path
 
 import tomllib
@@ -226,9 +229,11 @@ def wheel(into: Path) -> Path:
     return build_wheel(ROOT, into)
 
 
-def run_chapters(python: Path, chapters: list[Path], env: dict[str, str], cwd: Path, kernels: tuple[str, int], jobs: int = 1) -> dict[str, dict]:
+def run_chapters(
+    python: Path, chapters: list[Path], env: dict[str, str], cwd: Path, kernels: tuple[str, int], jobs: int = 1, then: Callable | None = None
+) -> dict[str, dict]:
     """Execute ``chapters`` with ``python``'s kernel under ``kernels`` (CPU kernel set, threads; see tools/portability.py),
-    ``jobs`` chapters at once, the last (the longest) first."""
+    ``jobs`` chapters at once, the last (the longest) first; ``then``, a function, runs in the same pool after them."""
     capability, threads = kernels
     env = portability.environment(capability, threads, env)
 
@@ -240,8 +245,27 @@ def run_chapters(python: Path, chapters: list[Path], env: dict[str, str], cwd: P
         return json.loads(report.read_text())
 
     with ThreadPoolExecutor(jobs) as pool:
-        reports = list(pool.map(one, sorted(chapters, reverse=True)))
+        runs = [pool.submit(one, chapter) for chapter in sorted(chapters, reverse=True)]
+        if then is not None:
+            pool.submit(then).result()
+        reports = [run.result() for run in runs]
     return {stem: run for report in reports for stem, run in sorted(report.items())}
+
+
+def unit_tests(python: Path, env: dict[str, str], name: str, result: Result) -> None:
+    """The unit tests (less LOCK_ONLY_TESTS) with ``python``; their summary line and seconds go into ``result``."""
+    start = time.perf_counter()
+    tests = subprocess.run(
+        [python, "-m", "pytest", "tests", *(f"--ignore={t}" for t in LOCK_ONLY_TESTS), "-q", "-p", "no:cacheprovider", "--durations=10"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    result.unit_tests_s = round(time.perf_counter() - start, 1)
+    (OUT / f"{name}-pytest.log").write_text(tests.stdout + tests.stderr)
+    tail = [line for line in tests.stdout.splitlines() if " in " in line and ("passed" in line or "failed" in line or "error" in line)]
+    result.unit_tests = tail[-1].strip("= ") if tail else f"pytest exited {tests.returncode} without a summary"
 
 
 def check(name: str, env: Environment, refresh: bool, work: Path, kernels: tuple[str, int]) -> Result:
@@ -276,23 +300,14 @@ def check(name: str, env: Environment, refresh: bool, work: Path, kernels: tuple
     ]
     result.versions = {k: after.get(k, "-") for k in REPORTED}
 
-    if env.unit_tests:
-        start = time.perf_counter()
-        tests = subprocess.run(
-            [python, "-m", "pytest", "tests", *(f"--ignore={t}" for t in LOCK_ONLY_TESTS), "-q", "-p", "no:cacheprovider", "--durations=10"],
-            cwd=ROOT,
-            env=run_env,
-            capture_output=True,
-            text=True,
-        )
-        result.unit_tests_s = round(time.perf_counter() - start, 1)
-        (OUT / f"{name}-pytest.log").write_text(tests.stdout + tests.stderr)
-        tail = [line for line in tests.stdout.splitlines() if " in " in line and ("passed" in line or "failed" in line or "error" in line)]
-        result.unit_tests = tail[-1].strip("= ") if tail else f"pytest exited {tests.returncode} without a summary"
-    if not env.as_downloaded:
-        # As many chapters at once as the threads each gets leave cores for (one-thread runs: one per core).
-        jobs = max(1, (os.cpu_count() or 1) // kernels[1])
-        result.chapters = run_chapters(python, CHAPTERS, run_env, work, kernels, jobs)
+    if env.as_downloaded:
+        return result
+    # As many chapters at once as the threads each gets leave cores for (one-thread runs: one per core).
+    # The unit tests, held to the same threads, take the core that the longest chapter leaves the others:
+    # it runs alone for most of its time.
+    jobs = max(1, (os.cpu_count() or 1) // kernels[1])
+    then = partial(unit_tests, python, portability.environment("native", kernels[1], run_env), name, result) if env.unit_tests else None
+    result.chapters = run_chapters(python, CHAPTERS, run_env, work, kernels, jobs, then)
     return result
 
 
@@ -312,12 +327,17 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("names", nargs="*", metavar="NAME", help=f"environments to check (default: all of {', '.join(ENVIRONMENTS)})")
     parser.add_argument("--refresh", action="store_true", help="rebuild the environments even when cached")
+    parser.add_argument("--prepare", action="store_true", help="only build the environments (downloads and installs), run nothing")
     parser.add_argument("--capability", choices=portability.CAPABILITIES, default="native", help="CPU kernels for the chapters")
     parser.add_argument("--threads", type=int, default=2, help="threads for the chapters")
     args = parser.parse_args()
     unknown = set(args.names) - set(ENVIRONMENTS)
     if unknown:
         parser.error(f"no environment named {', '.join(sorted(unknown))}; choose from {', '.join(ENVIRONMENTS)}")
+    if args.prepare:
+        for name in args.names or list(ENVIRONMENTS):
+            print(f"{name}: ready in {build(name, ENVIRONMENTS[name], args.refresh).parent.parent}", flush=True)
+        return 0
     OUT.mkdir(parents=True, exist_ok=True)
     results = []
     for name in args.names or list(ENVIRONMENTS):
