@@ -92,3 +92,47 @@ def test_the_math_font_keeps_the_characters_of_the_mathml(fast_pages, tmp_path):
     points = fast_pages.math_characters([page])
     assert 0x1D465 in points and 0x210E in points, "the italic x, and the italic h the browser draws for <mi>h</mi>"
     assert fast_pages.math_characters(["<p>no math</p>"]) == fast_pages.MATH_ITALIC
+
+
+def test_rules_that_can_match_no_element_are_dropped(fast_pages):
+    css = (
+        ".used, .unused { color: red }\n"
+        ".unused .used, .used.unused { color: blue }\n"
+        ".used:not(.unused) { margin: 0 }\n"
+        ":is(.unused, .used) p { padding: 0 }\n"
+        "html[data-theme=dark] body { color: white }\n"
+        "@media (min-width: 600px) { .unused { display: none } .used { display: block } }\n"
+        "@media print { .unused { display: none } }\n"
+        "@font-face { font-family: X; src: url(x.woff2) }\n"
+        "@keyframes spin { from { transform: rotate(0) } }\n"
+    )
+    trimmed = fast_pages.drop_unused_rules(css, {"used"})
+    assert ".used{ color: red }" in trimmed and "blue" not in trimmed, "a selector needing a class no page has goes, its list's others stay"
+    assert ".used:not(.unused){ margin: 0 }" in trimmed, "a class inside :not() is not needed to match"
+    assert ":is(.unused, .used) p{ padding: 0 }" in trimmed and "html[data-theme=dark] body" in trimmed
+    assert "@media (min-width: 600px) {.used{ display: block }}" in trimmed and "print" not in trimmed, "an emptied @media goes"
+    assert "@font-face" in trimmed and "@keyframes spin" in trimmed
+
+
+def test_a_bundle_keeps_what_pages_and_scripts_use_is_trimmed_again_each_build_and_stale_ones_go(fast_pages, tmp_path):
+    page = _site(tmp_path)
+    (tmp_path / "_static" / "course.css").write_text(
+        ".note { color: blue } .tip { color: green } .toast { color: gray } .bs-tooltip-auto { color: purple }\n"
+    )
+    (tmp_path / "_static" / "tips.js").write_text("element.classList.add('toast')\nel.classList.add(`bs-${this.name}-auto`)\n")
+    page.write_text(page.read_text().replace("<body>", '<body><p class="note">'))
+    fast_pages.patch_page(page.read_text(), page.parent, tmp_path)
+    (bundle,) = (tmp_path / "_static" / "styles").glob("bundle-*.css")
+    bundle.write_text(".tip { color: green }")  # an older build's, which does not name its stylesheets
+    fast_pages.patch_site(tmp_path)
+    css = bundle.read_text()
+    assert "blue" in css and "gray" in css and "green" not in css, "kept: a page's class and a script's; dropped: .tip"
+    assert "purple" in css, "a class a script builds (Bootstrap's tooltip placements) is kept"
+    assert "color: red" in css and "url(../file.png)" in css, "rules without classes stay, url()s still rebased"
+    # An unchanged page keeps its bundle link; another page that now uses .tip brings its rule back.
+    (tmp_path / "other.html").write_text('<html><head></head><body><p class="tip"></p></body></html>')
+    stale = bundle.with_name("bundle-0123456789abcdef.css")  # an earlier build's, that no page links
+    stale.write_text("/* bundle of: _static/course.css */\n")
+    fast_pages.patch_site(tmp_path)
+    assert "green" in bundle.read_text()
+    assert not stale.exists(), "a bundle no page links is not published"
