@@ -17,7 +17,8 @@ transferred, performance 35. What it changes, after the HTML is written:
   through an ``@import``), each a round trip before the first paint. They are
   joined, in their order, into one file per distinct list (``_static/styles/bundle-*.css``).
   The bundle then loses the rules that can match nothing: a selector naming a class that
-  no page carries and no script names (most of Bootstrap and Font Awesome's 1,900 icons).
+  no page carries and no script names or builds (most of Bootstrap, and Font Awesome's
+  1,900 icons).
   On chapter 5: 95 kB -> 28 kB transferred before the first paint, which Lighthouse's
   simulated slow 4G put at 2.3 s -> 1.7 s.
 - **Bibliography.** docutils marks each entry of a citation list
@@ -42,7 +43,7 @@ from html.parser import HTMLParser
 from itertools import pairwise
 from pathlib import Path
 
-import tinycss2  # nbconvert's dependency (through bleach[css])
+import tinycss2
 
 FONT_AWESOME_SCRIPT = "_static/scripts/fontawesome.js"
 KEEP_BLOCKING = ("documentation_options.js",)  # the inline script after it reads what it defines
