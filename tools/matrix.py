@@ -57,7 +57,7 @@ OUT = ROOT / "_build" / "matrix"
 SMALL_ADDITIONS = {"tqdm", "platformdirs", "filelock"}
 # What the versions table reports for each environment.
 # Tests of what runs only in requirements.txt's environment: the rendered book (`make book`), the
-# grader (`make grade`), and chapters run from a wheel in a bare folder, which this tool's own
+# grader (`make grade`), and a chapter run from the repository root, which this tool's own
 # chapter runs repeat. `make test` runs them; here they would add about 5 minutes to CI.
 LOCK_ONLY_TESTS = ("tests/book", "tests/test_assignments.py", "tests/test_install.py")
 REPORTED = ("torch", "torchvision", "numpy", "matplotlib", "scikit-learn", "ipykernel")
@@ -230,11 +230,11 @@ def wheel(into: Path) -> Path:
 
 
 def run_chapters(
-    python: Path, chapters: list[Path], env: dict[str, str], cwd: Path, kernels: tuple[str, int], jobs: int = 1, then: Callable | None = None
+    python: Path, chapters: list[Path], env: dict[str, str], cwd: Path, kernels: tuple[str, int], jobs: int = 1, beside: Callable | None = None
 ) -> dict[str, dict]:
     """Execute ``chapters`` with ``python``'s kernel under ``kernels`` (CPU kernel set, threads; see tools/portability.py),
-    ``jobs`` chapters at once, the last (the longest) first; ``then``, a function, runs in the same pool
-    second, beside the longest chapter, and the other chapters fill in around them."""
+    ``jobs`` chapters at once, the last (the longest) first; ``beside``, a function, runs in the same pool
+    next to the longest chapter, and the other chapters fill in around them."""
     capability, threads = kernels
     env = portability.environment(capability, threads, env)
 
@@ -248,7 +248,7 @@ def run_chapters(
     longest, *others = sorted(chapters, reverse=True)
     with ThreadPoolExecutor(jobs) as pool:
         runs = [pool.submit(one, longest)]
-        extra = pool.submit(then) if then is not None else None
+        extra = pool.submit(beside) if beside is not None else None
         runs += [pool.submit(one, chapter) for chapter in others]
         reports = [run.result() for run in runs]
         if extra is not None:
@@ -310,8 +310,8 @@ def check(name: str, env: Environment, refresh: bool, work: Path, kernels: tuple
     # The unit tests, held to the same threads, run beside the longest chapter and the other chapters
     # fill in around them (oldest on 2 cores: 274 s in all; 322 s with the unit tests queued last).
     jobs = max(1, (os.cpu_count() or 1) // kernels[1])
-    then = partial(unit_tests, python, portability.environment("native", kernels[1], run_env), name, result) if env.unit_tests else None
-    result.chapters = run_chapters(python, CHAPTERS, run_env, work, kernels, jobs, then)
+    tests = partial(unit_tests, python, portability.environment("native", kernels[1], run_env), name, result) if env.unit_tests else None
+    result.chapters = run_chapters(python, CHAPTERS, run_env, work, kernels, jobs, tests)
     return result
 
 
