@@ -536,7 +536,7 @@ CODE_CONTRAST = """() => {
         }
         return 'rgb(255, 255, 255)'; };
     const low = {};
-    for (const span of document.querySelectorAll('div.highlight pre span')) {
+    for (const span of document.querySelectorAll('div.highlight pre, div.highlight pre span')) {
         if (!span.textContent.trim()) continue;
         const [a, b] = [lum(getComputedStyle(span).color), lum(background(span))];
         const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
