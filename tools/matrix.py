@@ -203,6 +203,11 @@ def build(name: str, env: Environment, refresh: bool) -> Path:
     if (path / ".complete").exists() and not refresh:
         return python
     shutil.rmtree(path, ignore_errors=True)
+    # The same environment for an earlier definition (requirements.in, pyproject.toml): 5-7 GB each,
+    # which filled a build machine's disk. Another checkout's definition is rebuilt when it runs.
+    for stale in path.parent.glob(f"{name}-*"):
+        print(f"removing {stale}: built for another definition of {name!r}", flush=True)
+        shutil.rmtree(stale)
     _run([_uv(), "venv", "--quiet", "--seed", "--python", interpreter(env.python), path])
     # pip, not uv, chooses the packages, as for a student: pip then finds the environment consistent
     # (uv and pip can pick different versions in a range, which pip would "fix" when coursekit arrives).

@@ -6,7 +6,8 @@ included, though the theme's light and dark styles (``pygments_light_style`` and
 On chapter 5 that was 4,800 of the page's 11,700 elements, each parsed, styled and
 laid out on a phone's main thread (Lighthouse's total blocking time). The token
 types that every style in use draws like ``Token.Text`` become ``Token.Text``,
-which Pygments writes without a span: the text, and how it looks, stay the same.
+which Pygments writes without a span: the text, and how it looks, stay the same
+(book/_static/course.css lets a code block's <pre> take pygments.css's text colour).
 """
 
 from __future__ import annotations
