@@ -3,19 +3,27 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
+import yaml
 from pygments import highlight
 from pygments.formatters import HtmlFormatter
 from pygments.lexers import PythonLexer
 
 CODE = "for x in range(3):\n    print(f'{x:d}', x + 1)  # a comment\n"
-STYLES = ("a11y-high-contrast-light", "a11y-high-contrast-dark")  # the book's (_config.yml)
 
 
 @pytest.fixture
 def plain_tokens(load_source):
     return load_source("book/_ext/plain_tokens.py")
+
+
+@pytest.fixture
+def book_styles(plain_tokens):
+    """The book's light and dark syntax styles, as _config.yml names them for the theme."""
+    options = yaml.safe_load((Path(__file__).resolve().parents[1] / "_config.yml").read_text())["sphinx"]["config"]["html_theme_options"]
+    return [options[key] for key in plain_tokens.THEME_STYLES]
 
 
 def _classes(html: str) -> list[str]:
@@ -26,8 +34,8 @@ def _text(html: str) -> str:
     return re.sub(r"<[^>]+>", "", html)
 
 
-def test_names_and_punctuation_lose_their_spans_in_the_books_styles(plain_tokens):
-    plain = plain_tokens.plain_types(STYLES)
+def test_names_and_punctuation_lose_their_spans_in_the_books_styles(plain_tokens, book_styles):
+    plain = plain_tokens.plain_types(book_styles)
     every = highlight(CODE, PythonLexer(), HtmlFormatter())
     lean = highlight(CODE, PythonLexer(), plain_tokens.PlainTokensFormatter(plain_types=plain))
     assert {"n", "p"} <= set(_classes(every))
@@ -37,11 +45,11 @@ def test_names_and_punctuation_lose_their_spans_in_the_books_styles(plain_tokens
     assert _text(lean) == _text(every)
 
 
-def test_a_token_type_is_plain_only_if_every_style_draws_it_as_text(plain_tokens):
+def test_a_token_type_is_plain_only_if_every_style_draws_it_as_text(plain_tokens, book_styles):
     from pygments.token import Token
 
-    assert {Token.Name, Token.Punctuation} <= plain_tokens.plain_types(STYLES)
-    assert Token.Operator not in plain_tokens.plain_types(STYLES)  # green in both
+    assert {Token.Name, Token.Punctuation} <= plain_tokens.plain_types(book_styles)
+    assert Token.Operator not in plain_tokens.plain_types(book_styles)  # green in both
     # tango colours names and punctuation: with it among the styles, they keep their spans
-    assert not {Token.Name, Token.Punctuation} & plain_tokens.plain_types([*STYLES, "tango"])
+    assert not {Token.Name, Token.Punctuation} & plain_tokens.plain_types([*book_styles, "tango"])
     assert plain_tokens.plain_types([]) == frozenset()
