@@ -91,7 +91,7 @@ bench-margins: data
 	$(BIN)/python -m bench.seed_margins
 
 portability: data
-	$(BIN)/python tools/portability.py
+	$(BIN)/python tools/run_notebook.py --capability native avx2 default --threads 1 2 --json _build/portability.json notebooks/[0-9][0-9]_*.ipynb
 
 # Environments other than the lock's, each cached under ~/.cache/coursekit-matrix (tools/matrix.py).
 matrix: data

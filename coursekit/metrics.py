@@ -216,6 +216,7 @@ def evaluate_loss(
     return _evaluate(net, data_iter, loss, device, measure_accuracy=False).loss
 
 
+# sums_over_batch and loss_sum: shared with train.py, outside __all__ (not exported).
 def sums_over_batch(loss: Callable) -> bool:
     """True if ``loss`` reduces a batch to its sum (a loss module built with ``reduction='sum'``)."""
     return getattr(loss, "reduction", None) == "sum"

@@ -439,6 +439,7 @@ class Animator:
         return self._fig
 
 
+# train_ch3's figure, shared with train.py, outside __all__ (not exported).
 def progress_animator(num_epochs: int, ylim: tuple[float, float] | None = None, display: str = "auto") -> Animator:
     """The Animator ``train_ch3`` shows: train loss, train and test accuracy per epoch.
 

@@ -130,6 +130,8 @@ def try_all_gpus() -> list[torch.device]:
     return [torch.device("cpu")]
 
 
+# net_device, forward and batches_on: helpers that metrics, train, plotting and coursekit.d2l
+# share, outside __all__: the package does not export them, and the API page does not list them.
 def net_device(net: nn.Module | Callable) -> torch.device | None:
     """The device holding ``net``'s first parameter or buffer.
 

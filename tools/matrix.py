@@ -48,7 +48,7 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import portability  # noqa: E402 - tools/ is no package
+from run_notebook import CAPABILITIES, environment  # noqa: E402 - tools/ is no package
 
 ROOT = Path(__file__).resolve().parents[1]
 CHAPTERS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
@@ -238,18 +238,18 @@ def wheel(into: Path) -> Path:
 def run_chapters(
     python: Path, chapters: list[Path], env: dict[str, str], cwd: Path, kernels: tuple[str, int], jobs: int = 1, beside: Callable | None = None
 ) -> dict[str, dict]:
-    """Execute ``chapters`` with ``python``'s kernel under ``kernels`` (CPU kernel set, threads; see tools/portability.py),
+    """Execute ``chapters`` with ``python``'s kernel under ``kernels`` (CPU kernel set, threads; see tools/run_notebook.py),
     ``jobs`` chapters at once, the last (the longest) first; ``beside``, a function, runs in the same pool
     next to the longest chapter, and the other chapters fill in around them."""
     capability, threads = kernels
-    env = portability.environment(capability, threads, env)
+    options = ["--capability", capability, "--threads", str(threads)]
 
     def one(chapter: Path) -> dict[str, dict]:
         report = cwd / f"{chapter.stem}.json"
-        subprocess.run([python, ROOT / "tools" / "run_notebook.py", "--json", report, "--threads", str(threads), chapter], env=env, cwd=cwd)
+        subprocess.run([python, ROOT / "tools" / "run_notebook.py", chapter, "--json", report, *options], env=env, cwd=cwd)
         if not report.exists():
             return {chapter.stem: {"passed": False, "seconds": 0.0, "problems": ["tools/run_notebook.py wrote no report"]}}
-        return json.loads(report.read_text())
+        return {run["chapter"]: run for run in json.loads(report.read_text())}
 
     longest, *others = sorted(chapters, reverse=True)
     with ThreadPoolExecutor(jobs) as pool:
@@ -316,7 +316,7 @@ def check(name: str, env: Environment, refresh: bool, work: Path, kernels: tuple
     # The unit tests, held to the same threads, run beside the longest chapter and the other chapters
     # fill in around them (oldest on 2 cores: 274 s in all; 322 s with the unit tests queued last).
     jobs = max(1, (os.cpu_count() or 1) // kernels[1])
-    tests = partial(unit_tests, python, portability.environment("native", kernels[1], run_env), name, result) if env.unit_tests else None
+    tests = partial(unit_tests, python, environment("native", kernels[1], run_env), name, result) if env.unit_tests else None
     result.chapters = run_chapters(python, CHAPTERS, run_env, work, kernels, jobs, tests)
     return result
 
@@ -338,7 +338,7 @@ def main() -> int:
     parser.add_argument("names", nargs="*", metavar="NAME", help=f"environments to check (default: all of {', '.join(ENVIRONMENTS)})")
     parser.add_argument("--refresh", action="store_true", help="rebuild the environments even when cached")
     parser.add_argument("--prepare", action="store_true", help="only build the environments (downloads and installs), run nothing")
-    parser.add_argument("--capability", choices=portability.CAPABILITIES, default="native", help="CPU kernels for the chapters")
+    parser.add_argument("--capability", choices=CAPABILITIES, default="native", help="CPU kernels for the chapters")
     parser.add_argument("--threads", type=int, default=2, help="threads for the chapters")
     args = parser.parse_args()
     unknown = set(args.names) - set(ENVIRONMENTS)

@@ -1,20 +1,33 @@
-"""Execute chapter notebooks in fresh kernels, as the book build does, and report on them.
+"""Execute chapter notebooks in fresh kernels, as the book build does, under any CPU kernel set and thread count.
 
     python tools/run_notebook.py notebooks/03_softmax_regression.ipynb [...]
+    python tools/run_notebook.py --capability native avx2 default --threads 1 2 notebooks/0*.ipynb   # make portability
 
 For each notebook: the total run time, the slowest cells, and every error or
 stderr output (a warning, a progress bar), which the course standards forbid.
 Exit status 1 if any notebook failed, wrote to stderr or has stored outputs.
 The notebook file itself is not modified.
 
-`execute` is also what `make portability` (tools/portability.py) and the
-chapter benchmarks (bench/chapters.py, bench/seed_margins.py) run.
+Students run the chapters on CPUs of every kind. PyTorch picks its CPU kernels by
+what the processor offers (``torch.backends.cpu.get_cpu_capability()``), and
+``ATEN_CPU_CAPABILITY`` forces a lesser set: ``default`` gives the generic
+kernels that CPUs without AVX2 (and, for PyTorch's own vectorized code, most
+ARM laptops) run; ``avx2`` those of most laptops of the last decade. Different
+kernels and thread counts add floating-point numbers in a different order, so
+the last digits of every result change, and each chapter's check cells must hold
+in every configuration. With ``--capability`` or ``--threads`` every notebook runs in
+every configuration given, and a table of pass/fail and seconds closes the report
+(seconds for orientation, not a benchmark: run it on a quiet machine).
+
+`execute` is also what the environment matrix (tools/matrix.py) and the chapter
+benchmarks (bench/chapters.py, bench/seed_margins.py) run.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from dataclasses import dataclass, field
@@ -25,6 +38,7 @@ import nbformat
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError, DeadKernelError
 
+CAPABILITIES = ("native", "avx2", "default")
 # Run first in the kernel: it fixes the thread count and reports what the kernel really got.
 _PROBE = """\
 import json as _json, torch as _torch
@@ -136,27 +150,71 @@ def execute(
     return Run(path, seconds, problems, sorted(timings, reverse=True), probe, [_stdout(c) for c in nb.cells[first:]])
 
 
+def environment(capability: str, threads: int | None, base: dict[str, str] | None = None) -> dict[str, str]:
+    """``base`` (default: this process's environment) with the kernel set and thread count (None: as it is) of one configuration."""
+    env = {k: v for k, v in (os.environ if base is None else base).items() if k != "ATEN_CPU_CAPABILITY"}
+    if capability != "native":
+        env["ATEN_CPU_CAPABILITY"] = capability
+    if threads is not None:
+        # OpenMP and MKL read these when torch is imported; the probe cell also calls torch.set_num_threads.
+        env["OMP_NUM_THREADS"] = env["MKL_NUM_THREADS"] = str(threads)
+    return env
+
+
+def execute_in(path: Path, capability: str | None, threads: int | None, timeout: int = 600) -> Run:
+    """``execute`` under a kernel set and a thread count (None: as this process has them); a kernel
+    that did not get them is a problem of the run."""
+    run = execute(path, timeout, env=None if capability is None else environment(capability, threads), threads=threads)
+    # torch says "AVX2", "DEFAULT", ...; releases before 2.5 say "NO AVX" for the generic kernels
+    probed = str(run.probe.get("capability", "")).lower().replace("no avx", "default")
+    if run.probe and (capability not in (None, "native", probed) or threads not in (None, run.probe.get("threads"))):
+        run.problems.append(f"the kernel ran with {run.probe}, not the kernels {capability or 'as set'} and {threads or 'any number of'} threads")
+    return run
+
+
+def table(rows: list[dict], stems: list[str]) -> str:
+    """The runs as a Markdown table: one row per configuration, pass/fail and seconds per notebook."""
+    head = ["kernels (probed)", "threads"] + [s[:2] for s in stems] + ["all"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for configuration in dict.fromkeys((r["capability"], r["threads"]) for r in rows):
+        runs = [r for r in rows if (r["capability"], r["threads"]) == configuration]
+        cells = [f"{'pass' if r['passed'] else 'FAIL'} {r['seconds']:.0f} s" for r in runs]
+        total = f"{'pass' if all(r['passed'] for r in runs) else 'FAIL'} {sum(r['seconds'] for r in runs):.0f} s"
+        probed = f"{configuration[0] or 'as set'} ({runs[0]['probe'].get('capability', '?')})"
+        lines.append("| " + " | ".join([probed, str(runs[0]["probe"].get("threads", "?"))] + cells + [total]) + " |")
+    return "\n".join(lines)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("notebooks", nargs="+", type=Path)
     parser.add_argument("--timeout", type=int, default=600, help="seconds per cell")
     parser.add_argument("--slowest", type=int, default=5, help="how many of the slowest cells to list")
-    parser.add_argument("--json", type=Path, help="also write {notebook stem: {passed, seconds, problems}} to this file")
-    parser.add_argument("--threads", type=int, help="torch.set_num_threads before the first cell")
+    parser.add_argument("--json", type=Path, help="also write a list of the runs (configuration, passed, seconds, problems) to this file")
+    parser.add_argument("--capability", nargs="+", choices=CAPABILITIES, help="CPU kernel sets to run under (default: as this process has it)")
+    parser.add_argument("--threads", nargs="+", type=int, help="thread counts to run with (torch.set_num_threads before the first cell)")
     args = parser.parse_args()
-    failed = False
-    report = {}
-    for path in args.notebooks:
-        run = execute(path, args.timeout, threads=args.threads)
-        report[path.stem] = {"passed": run.passed, "seconds": round(run.seconds, 1), "problems": run.problems, "probe": run.probe}
-        if args.json:
-            args.json.write_text(json.dumps(report, indent=1) + "\n")
-        print(f"{path}: {run.seconds:.1f} s in a fresh kernel ({run.probe.get('capability')}, {run.probe.get('threads')} threads)")
-        for dt, i, first in run.timings[: args.slowest]:
-            print(f"    {dt:6.1f} s  cell {i}: {first[:70]}")
-        for problem in run.problems:
-            print(f"  PROBLEM: {problem}")
-        failed = failed or not run.passed
+    rows = []
+    for capability in args.capability or [None]:
+        for threads in args.threads or [None]:
+            for path in args.notebooks:
+                run = execute_in(path, capability, threads, args.timeout)
+                row = {"capability": capability, "threads": threads, "chapter": path.stem, "probe": run.probe}
+                rows.append({**row, "passed": run.passed, "seconds": round(run.seconds, 1), "problems": run.problems})
+                if args.json:
+                    args.json.parent.mkdir(parents=True, exist_ok=True)
+                    args.json.write_text(json.dumps(rows, indent=1) + "\n")
+                kernel = f"{run.probe.get('capability')}, {run.probe.get('threads')} threads"
+                print(f"{path}: {run.seconds:.1f} s in a fresh kernel ({kernel})", flush=True)
+                for dt, i, first in run.timings[: args.slowest]:
+                    print(f"    {dt:6.1f} s  cell {i}: {first[:70]}")
+                for problem in run.problems:
+                    print("  PROBLEM: " + problem.replace("\n", "\n    "), flush=True)
+    if len(rows) > 1:
+        print("\n" + table(rows, [p.stem for p in args.notebooks]))
+    failed = [f"{r['chapter']} ({r['capability'] or 'as set'}, {r['probe'].get('threads', '?')} thread(s))" for r in rows if not r["passed"]]
+    if failed:
+        print(f"\nFAILED in {len(failed)} place(s): " + ", ".join(failed), file=sys.stderr)
     return 1 if failed else 0
 
 
