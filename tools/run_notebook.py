@@ -161,14 +161,22 @@ def environment(capability: str, threads: int | None, base: dict[str, str] | Non
     return env
 
 
+def kernel_mismatch(probe: dict, capability: str | None, threads: int | None) -> str | None:
+    """Why a kernel that reported ``probe`` did not run as asked (None: as asked, or nothing asked)."""
+    # torch says "AVX2", "DEFAULT", ...; releases before 2.5 say "NO AVX" for the generic kernels
+    probed = str(probe.get("capability", "")).lower().replace("no avx", "default")
+    if probe and (capability not in (None, "native", probed) or threads not in (None, probe.get("threads"))):
+        return f"the kernel ran with {probe}, not the kernels {capability or 'as set'} and {threads or 'any number of'} threads"
+    return None
+
+
 def execute_in(path: Path, capability: str | None, threads: int | None, timeout: int = 600) -> Run:
     """``execute`` under a kernel set and a thread count (None: as this process has them); a kernel
     that did not get them is a problem of the run."""
     run = execute(path, timeout, env=None if capability is None else environment(capability, threads), threads=threads)
-    # torch says "AVX2", "DEFAULT", ...; releases before 2.5 say "NO AVX" for the generic kernels
-    probed = str(run.probe.get("capability", "")).lower().replace("no avx", "default")
-    if run.probe and (capability not in (None, "native", probed) or threads not in (None, run.probe.get("threads"))):
-        run.problems.append(f"the kernel ran with {run.probe}, not the kernels {capability or 'as set'} and {threads or 'any number of'} threads")
+    mismatch = kernel_mismatch(run.probe, capability, threads)
+    if mismatch:
+        run.problems.append(mismatch)
     return run
 
 
