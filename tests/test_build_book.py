@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -93,6 +94,23 @@ def test_the_math_renderer_is_installed_only_when_missing_or_older_than_its_lock
     os.utime(installed, (0, 0))
     with pytest.raises(FileNotFoundError):
         build_book.install_math_packages()  # the lock file changed since
+
+
+def test_two_callers_at_once_install_the_packages_once(build_book, tmp_path, monkeypatch):
+    # The Lighthouse checks audit two pages at once, and each asks for its packages: two
+    # `npm ci` in one folder delete each other's files (CI failed with npm's ENOTEMPTY).
+    folder = tmp_path / "tools" / "lighthouse"
+    folder.mkdir(parents=True)
+    (folder / "package-lock.json").write_text("{}")
+    runs = tmp_path / "runs"
+    npm = tmp_path / "npm"
+    # A stand-in npm that takes a while, as the real one does, then writes npm's install marker.
+    npm.write_text(f"#!/bin/sh\necho run >> {runs}\nsleep 1\nmkdir -p {folder}/node_modules\ntouch {folder}/node_modules/.package-lock.json\n")
+    npm.chmod(0o755)
+    monkeypatch.setattr(build_book.shutil, "which", lambda name: str(npm))
+    with ThreadPoolExecutor(2) as pool:
+        ran = list(pool.map(lambda _: build_book.install_node_packages("tools/lighthouse", "a test"), range(2)))
+    assert sorted(ran) == [False, True] and runs.read_text() == "run\n"
 
 
 def test_the_assets_hash_leaves_out_installed_packages(build_book, tmp_path):

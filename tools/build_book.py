@@ -52,6 +52,7 @@ from pathlib import Path
 
 import nbformat
 import yaml
+from filelock import FileLock
 
 ROOT = Path(__file__).resolve().parents[1]
 # The math renderer's script and its package versions are assets too (not its node_modules).
@@ -139,21 +140,29 @@ def install_math_packages() -> bool:
 
 
 def install_node_packages(folder_name: str, needed_for: str) -> bool:
-    """``npm ci`` in ``folder_name`` (below ROOT) if its packages are missing or older than its lock file; True if run."""
+    """``npm ci`` in ``folder_name`` (below ROOT) if its packages are missing or older than its lock file; True if run.
+
+    Callers may race (the Lighthouse checks audit two pages at once): two ``npm ci``
+    in one folder delete each other's files (npm exits with ENOTEMPTY), so the check
+    and the install hold a file lock, and whoever comes second finds the packages there.
+    """
     folder = ROOT / folder_name
     # npm writes node_modules/.package-lock.json when it installs.
     installed = folder / "node_modules" / ".package-lock.json"
-    if installed.exists() and installed.stat().st_mtime >= (folder / "package-lock.json").stat().st_mtime:
-        return False
-    npm = shutil.which("npm")
-    if npm is None:
-        raise FileNotFoundError(
-            f"npm is missing: {needed_for}; install Node.js 18 or later with npm (https://nodejs.org, or your package manager's nodejs and npm)"
-        )
-    command = [npm, "ci", "--prefix", str(folder), "--no-audit", "--no-fund", "--loglevel=error"]
-    print("$", " ".join(command), flush=True)
-    subprocess.run(command, cwd=ROOT, check=True)
-    return True
+    # The lock lives in _build, not in the folder, whose files are hashed as the book's assets.
+    build_dir().mkdir(exist_ok=True)
+    with FileLock(build_dir() / f"npm-ci-{folder.name}.lock"):
+        if installed.exists() and installed.stat().st_mtime >= (folder / "package-lock.json").stat().st_mtime:
+            return False
+        npm = shutil.which("npm")
+        if npm is None:
+            raise FileNotFoundError(
+                f"npm is missing: {needed_for}; install Node.js 18 or later with npm (https://nodejs.org, or your package manager's nodejs and npm)"
+            )
+        command = [npm, "ci", "--prefix", str(folder), "--no-audit", "--no-fund", "--loglevel=error"]
+        print("$", " ".join(command), flush=True)
+        subprocess.run(command, cwd=ROOT, check=True)
+        return True
 
 
 def prune_stale_files(html: Path) -> list[Path]:
